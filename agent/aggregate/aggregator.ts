@@ -1,0 +1,295 @@
+import type { Limits } from '../../common/limits.js';
+import { diffCumulative } from '../../common/merge/cumulative.js';
+import { minCreatedAt } from '../../common/merge/group-fields.js';
+import { mergeSamples } from '../../common/merge/samples.js';
+import type { Occurrence } from '../../common/occurrence.js';
+import { type ParsedAggregate, parseRawOccurrence, rawSampleUuid } from '../../common/wire/client-payload.js';
+import { parseTimestamp } from '../../common/time.js';
+import type { AgentGroup } from './group.js';
+import { newOrigin, type OriginState } from './origin.js';
+import type { StartMode } from './start-mode.js';
+
+export interface AggregatorOptions {
+  readonly samplesPerGroup: number;
+  readonly limits: Limits;
+  readonly startMode: StartMode;
+  /** When the agent process started (ms); keys created after it always count fully. */
+  readonly startedAt: number;
+  /** First observations after this moment are never baselines (targets seen late are new). */
+  readonly startupWindowMs: number;
+  /** Called whenever a group's shipped state changed (count, samples, severity, dates). */
+  readonly onChange: (group: AgentGroup) => void;
+}
+
+/** What one observation changed, for metrics and tests. */
+export interface ApplyResult {
+  readonly increments: number;
+  readonly newSamples: number;
+  readonly invalidSamples: number;
+  readonly resets: number;
+}
+
+interface ServiceState {
+  readonly groups: Map<string, AgentGroup>;
+  readonly origins: Map<string, OriginState>;
+}
+
+/**
+ * Pre-aggregates cumulative counters of many origins into one lineage count per group (DESIGN
+ * section 3, merge rule 1). Pure state and arithmetic: no I/O, no clock (callers pass `now`).
+ * Owned by the agent; lives as long as the agent process (and is saved to state_dir).
+ */
+export class Aggregator {
+  private readonly services = new Map<string, ServiceState>();
+  private mode: StartMode;
+  /** Order in which samples arrived; links ship samples whose mark is above what their hub acked. */
+  private readonly marks = new WeakMap<Occurrence, number>();
+  private mark = 0;
+
+  constructor(private readonly options: AggregatorOptions) {
+    this.mode = options.startMode;
+  }
+
+  get startMode(): StartMode {
+    return this.mode;
+  }
+
+  private service(name: string): ServiceState {
+    let s = this.services.get(name);
+    if (s === undefined) {
+      s = { groups: new Map(), origins: new Map() };
+      this.services.set(name, s);
+    }
+    return s;
+  }
+
+  /**
+   * Applies one observation of an origin's cumulative state (a scrape or a push).
+   * Example: origin last saw k=5, now k=3: a reset, the group count grows by 3.
+   */
+  observe(serviceName: string, originId: string, aggregates: readonly ParsedAggregate[], now: number): ApplyResult {
+    const service = this.service(serviceName);
+    let origin = service.origins.get(originId);
+    const firstObservation = origin === undefined;
+    if (origin === undefined) {
+      origin = newOrigin(originId, now);
+      service.origins.set(originId, origin);
+    }
+    origin.lastObservedAt = now;
+    const baselining =
+      firstObservation &&
+      (this.mode === 'pending' || this.mode === 'restart') &&
+      now <= this.options.startedAt + this.options.startupWindowMs;
+    if (baselining && this.mode === 'pending') origin.baseline = new Map();
+
+    let increments = 0;
+    let newSamples = 0;
+    let invalidSamples = 0;
+    let resets = 0;
+    for (const agg of aggregates) {
+      const last = origin.last.get(agg.key);
+      origin.last.set(agg.key, agg.totalCount);
+      let delta: number;
+      if (last === undefined && baselining && !(agg.createdAt > 0 && agg.createdAt >= this.options.startedAt)) {
+        // Counted by an earlier lineage (or settled later when still pending).
+        delta = 0;
+        if (origin.baseline !== undefined && agg.totalCount > 0) origin.baseline.set(agg.key, agg.totalCount);
+      } else {
+        delta = diffCumulative(last, agg.totalCount);
+        if (last !== undefined && agg.totalCount < last) resets++;
+      }
+      let group = service.groups.get(agg.key);
+      const isNew = group === undefined;
+      if (group === undefined) {
+        group = { service: serviceName, key: agg.key, severity: agg.severity, createdAt: 0, lastSeen: 0, count: 0, samples: [] };
+        service.groups.set(agg.key, group);
+      }
+      let changed = isNew;
+      if (delta > 0) {
+        group.count += delta;
+        increments += delta;
+        changed = true;
+      }
+      const createdAt = minCreatedAt(group.createdAt, agg.createdAt);
+      if (createdAt !== group.createdAt) {
+        group.createdAt = createdAt;
+        changed = true;
+      }
+      // Samples only change when the count did; an unchanged aggregate costs a map lookup.
+      if (last === undefined || last !== agg.totalCount) {
+        const r = this.takeSamples(group, agg.rawSamples);
+        newSamples += r.added;
+        invalidSamples += r.invalid;
+        let seen = r.newest;
+        if (last !== undefined && delta > 0) seen = Math.max(seen, now);
+        if (last === undefined && seen === 0) seen = agg.createdAt;
+        if (seen > group.lastSeen) {
+          if (!isNew) group.severity = agg.severity;
+          group.lastSeen = seen;
+          changed = true;
+        }
+        if (r.added > 0) changed = true;
+      }
+      if (changed) this.options.onChange(group);
+    }
+    return { increments, newSamples, invalidSamples, resets };
+  }
+
+  /** Parses only samples the group does not hold and could keep. */
+  private takeSamples(group: AgentGroup, raws: readonly unknown[]): { added: number; invalid: number; newest: number } {
+    const cap = this.options.samplesPerGroup;
+    let fresh: Occurrence[] | undefined;
+    let invalid = 0;
+    let newest = 0;
+    const oldestHeld = group.samples.length >= cap ? group.samples[group.samples.length - 1] : undefined;
+    for (const raw of raws) {
+      const uuid = rawSampleUuid(raw);
+      if (uuid === undefined) {
+        invalid++;
+        continue;
+      }
+      if (group.samples.some((s) => s.uuid === uuid)) continue;
+      if (oldestHeld !== undefined) {
+        const ts = parseTimestamp((raw as { timestamp?: unknown }).timestamp);
+        if (ts < oldestHeld.timestamp) {
+          newest = Math.max(newest, ts);
+          continue;
+        }
+      }
+      const occurrence = parseRawOccurrence(raw, this.options.limits);
+      if (occurrence === undefined) {
+        invalid++;
+        continue;
+      }
+      newest = Math.max(newest, occurrence.timestamp);
+      (fresh ??= []).push(occurrence);
+    }
+    if (fresh === undefined) return { added: 0, invalid, newest };
+    const before = group.samples;
+    group.samples = mergeSamples(before, fresh, cap);
+    let added = 0;
+    if (group.samples !== before) {
+      for (const s of group.samples) {
+        if (before.includes(s)) continue;
+        added++;
+        this.marks.set(s, ++this.mark);
+      }
+    }
+    return { added, invalid, newest };
+  }
+
+  /** The arrival mark of a held sample (0 for samples loaded from state_dir). */
+  sampleMark(sample: Occurrence): number {
+    return this.marks.get(sample) ?? 0;
+  }
+
+  /** The mark of the newest sample so far. */
+  currentSampleMark(): number {
+    return this.mark;
+  }
+
+  /** Refreshes an origin's TTL when its body did not change. */
+  touch(serviceName: string, originId: string, now: number): void {
+    const origin = this.services.get(serviceName)?.origins.get(originId);
+    if (origin !== undefined) origin.lastObservedAt = now;
+  }
+
+  /**
+   * Settles a pending start once a hub tells whether this name was seen before: on a first start the
+   * held-back baselines are counted; on a restart they stay uncounted.
+   */
+  resolveStart(restart: boolean): void {
+    if (this.mode !== 'pending') return;
+    this.mode = restart ? 'restart' : 'first-start';
+    for (const service of this.services.values()) {
+      for (const origin of service.origins.values()) {
+        if (origin.baseline === undefined) continue;
+        if (!restart) {
+          for (const [key, value] of origin.baseline) {
+            const group = service.groups.get(key);
+            if (group === undefined) continue;
+            group.count += value;
+            this.options.onChange(group);
+          }
+        }
+        origin.baseline = undefined;
+      }
+    }
+  }
+
+  /** Forgets an origin's counter state (its contribution stays in the counts). */
+  forgetOrigin(serviceName: string, originId: string): void {
+    this.services.get(serviceName)?.origins.delete(originId);
+  }
+
+  /** Forgets origins silent for longer than `ttlMs`; returns how many were dropped. */
+  expireOrigins(now: number, ttlMs: number): number {
+    let dropped = 0;
+    for (const service of this.services.values()) {
+      for (const [id, origin] of service.origins) {
+        if (now - origin.lastObservedAt > ttlMs) {
+          service.origins.delete(id);
+          dropped++;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  /** Every group, in insertion order per service. */
+  *groups(): IterableIterator<AgentGroup> {
+    for (const service of this.services.values()) yield* service.groups.values();
+  }
+
+  group(service: string, key: string): AgentGroup | undefined {
+    return this.services.get(service)?.groups.get(key);
+  }
+
+  /** Figures for /metrics. */
+  stats(): { services: number; groups: number; origins: number } {
+    let groups = 0;
+    let origins = 0;
+    for (const s of this.services.values()) {
+      groups += s.groups.size;
+      origins += s.origins.size;
+    }
+    return { services: this.services.size, groups, origins };
+  }
+
+  /** Everything needed to resume exactly (state_dir). */
+  exportState(): AggregatorState {
+    const services: AggregatorState['services'] = [];
+    for (const [name, s] of this.services) {
+      services.push({
+        name,
+        groups: [...s.groups.values()].map((g) => ({
+          key: g.key, severity: g.severity, createdAt: g.createdAt, lastSeen: g.lastSeen, count: g.count, samples: g.samples,
+        })),
+        origins: [...s.origins.values()].map((o) => ({ id: o.id, lastObservedAt: o.lastObservedAt, last: [...o.last] })),
+      });
+    }
+    return { services };
+  }
+
+  /** Loads a saved state into an empty aggregator (start mode `exact`). */
+  importState(state: AggregatorState): void {
+    for (const saved of state.services) {
+      const s = this.service(saved.name);
+      for (const g of saved.groups) {
+        s.groups.set(g.key, { service: saved.name, ...g });
+      }
+      for (const o of saved.origins) {
+        s.origins.set(o.id, { id: o.id, lastObservedAt: o.lastObservedAt, last: new Map(o.last), baseline: undefined });
+      }
+    }
+  }
+}
+
+/** The serialisable form of the aggregator (see agent/state). */
+export interface AggregatorState {
+  services: {
+    name: string;
+    groups: Omit<AgentGroup, 'service'>[];
+    origins: { id: string; lastObservedAt: number; last: [string, number][] }[];
+  }[];
+}

@@ -1,0 +1,21 @@
+import type { Occurrence } from '../../common/occurrence.js';
+import type { Severity } from '../../common/severity.js';
+
+/**
+ * One error group as the agent holds it: the agent's own lineage count (the sum of every delta it
+ * ever accepted for this key, so history survives target restarts) and its newest samples.
+ * Owned by the Aggregator; lives until the agent forgets the group (never, for now: counts are
+ * small; group caps come with the group LRU).
+ */
+export interface AgentGroup {
+  readonly service: string;
+  readonly key: string;
+  severity: Severity;
+  /** ms since epoch, 0 = unknown. */
+  createdAt: number;
+  lastSeen: number;
+  /** Cumulative count of this agent's lineage. */
+  count: number;
+  /** Newest first, capped at samples_per_group. */
+  samples: readonly Occurrence[];
+}

@@ -1,0 +1,12 @@
+/**
+ * How the agent counts what its targets had accumulated before it first saw them (DESIGN section 4).
+ *
+ * - `exact`: the agent resumed its epoch from state_dir; every origin's last values are known.
+ * - `first-start`: nobody counted these targets before: a first observation counts fully.
+ * - `restart`: a stateless restart (a new epoch while the hub knew an older one): the old lineage
+ *   already counted what targets had, so a first observation within the start-up window is a
+ *   baseline (only growth after it counts). Keys created after the agent started count fully.
+ * - `pending`: not known yet (no hub has answered). First observations are held back as baselines
+ *   and settled when the hub's welcome decides between `first-start` and `restart`.
+ */
+export type StartMode = 'exact' | 'first-start' | 'restart' | 'pending';

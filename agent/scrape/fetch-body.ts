@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, inflate } from 'node:zlib';
+import { type Dispatcher, errors, request } from 'undici';
+import { ScrapeError } from './scrape-error.js';
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/** A body as received (possibly compressed), with the hash that tells whether it changed. */
+export interface FetchedBody {
+  readonly body: Buffer;
+  readonly encoding: string | undefined;
+  /** sha1 of the received bytes: an unchanged body costs this hash, not a parse. */
+  readonly hash: string;
+  readonly bytes: number;
+}
+
+export interface FetchOptions {
+  readonly dispatcher: Dispatcher;
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * GETs a target's error payload with a hard deadline and a byte cap applied while reading (a 100 MB
+ * or endless body is cut at `maxBytes`). Redirects are not followed. Throws ScrapeError.
+ */
+export async function fetchBody(url: string, options: FetchOptions): Promise<FetchedBody> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await request(url, {
+      dispatcher: options.dispatcher,
+      signal,
+      headers: { accept: 'application/json', 'accept-encoding': 'gzip, deflate', ...options.headers },
+    });
+  } catch (err) {
+    throw toScrapeError(err, options.timeoutMs);
+  }
+  const { statusCode, headers, body } = response;
+  if (statusCode !== 200) {
+    body.destroy();
+    const where = statusCode >= 300 && statusCode < 400 ? ` (redirect to ${String(headers.location ?? '?')} not followed)` : '';
+    throw new ScrapeError('http_status', `HTTP ${statusCode}${where}`);
+  }
+  const declared = Number(headers['content-length']);
+  if (Number.isFinite(declared) && declared > options.maxBytes) {
+    body.destroy();
+    throw new ScrapeError('body_too_large', `body of ${declared} bytes exceeds the limit of ${options.maxBytes}`);
+  }
+  const hash = createHash('sha1');
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > options.maxBytes) {
+        body.destroy();
+        throw new ScrapeError('body_too_large', `body exceeds the limit of ${options.maxBytes} bytes`);
+      }
+      hash.update(chunk);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof ScrapeError) throw err;
+    throw toScrapeError(err, options.timeoutMs);
+  }
+  const encoding = headers['content-encoding'];
+  return {
+    body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes),
+    encoding: typeof encoding === 'string' ? encoding.toLowerCase() : undefined,
+    hash: hash.digest('base64'),
+    bytes,
+  };
+}
+
+/** Undoes Content-Encoding with the same byte cap on the output (a gzip bomb stops at maxBytes). */
+export async function decodeBody(fetched: FetchedBody, maxBytes: number): Promise<Buffer> {
+  const encoding = fetched.encoding;
+  if (encoding === undefined || encoding === 'identity') return fetched.body;
+  try {
+    if (encoding === 'gzip' || encoding === 'x-gzip') return await gunzipAsync(fetched.body, { maxOutputLength: maxBytes });
+    if (encoding === 'deflate') return await inflateAsync(fetched.body, { maxOutputLength: maxBytes });
+  } catch (err) {
+    const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
+    throw new ScrapeError(tooLarge ? 'body_too_large' : 'decompress',
+      tooLarge ? `decompressed body exceeds the limit of ${maxBytes} bytes` : `cannot decompress ${encoding} body: ${(err as Error).message}`);
+  }
+  throw new ScrapeError('decompress', `unsupported content-encoding "${encoding}"`);
+}
+
+function toScrapeError(err: unknown, timeoutMs: number): ScrapeError {
+  const e = err as Error & { code?: string; cause?: { code?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e instanceof errors.HeadersTimeoutError || e instanceof errors.BodyTimeoutError) {
+    return new ScrapeError('timeout', `no complete answer within ${timeoutMs} ms`);
+  }
+  const code = e.code ?? e.cause?.code;
+  return new ScrapeError('connection', code ? `${code}: ${e.message}` : e.message);
+}

@@ -1,0 +1,140 @@
+import type { Dispatcher } from 'undici';
+import type { Limits } from '../../common/limits.js';
+import { type ParsedPayload, parseClientPayload, PayloadError } from '../../common/wire/client-payload.js';
+import type { ScraperConfig } from '../../common/config/service.js';
+import type { ScrapeTarget } from '../discovery/types.js';
+import { decodeBody, fetchBody } from './fetch-body.js';
+import { ScrapeError } from './scrape-error.js';
+import type { Semaphore } from './semaphore.js';
+import { newHealth, type TargetHealth } from './target-health.js';
+
+/** Where scraped payloads go (the aggregator, through the agent's wiring). */
+export interface ScrapeSink {
+  /** A parsed payload of one origin. */
+  ingest(service: string, originId: string, payload: ParsedPayload, now: number): void;
+  /** The body did not change: the origin is alive, nothing else to do. */
+  touch(service: string, originId: string, now: number): void;
+  /** An origin is gone (its target restarted under a new uuid, or left discovery). */
+  forget(service: string, originId: string): void;
+  /** Health changed (up/down or error text) or a scrape finished; for shipping and metrics. */
+  health(health: TargetHealth, changed: boolean): void;
+}
+
+export interface ScrapeLoopDeps {
+  readonly dispatcher: Dispatcher;
+  readonly semaphore: Semaphore;
+  readonly limits: Limits;
+  readonly sink: ScrapeSink;
+  readonly now: () => number;
+}
+
+/** Spreads targets over the interval deterministically (as Prometheus does), by a hash of the URL. */
+function offsetFor(url: string, intervalMs: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < url.length; i++) h = Math.imul(h ^ url.charCodeAt(i), 16777619);
+  return (h >>> 0) % Math.max(1, intervalMs);
+}
+
+/**
+ * Scrapes one target every `refresh_interval`. A failed scrape is recorded as health, never thrown.
+ * Owned by the scrape pool; lives until the target leaves discovery.
+ */
+export class ScrapeLoop {
+  readonly health: TargetHealth;
+  private timer: NodeJS.Timeout | undefined;
+  private lastHash: string | undefined;
+  /** The origin id of the instance currently answering at this URL (url + target_uuid). */
+  private originId: string | undefined;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    readonly target: ScrapeTarget,
+    private readonly config: ScraperConfig,
+    private readonly deps: ScrapeLoopDeps,
+  ) {
+    this.health = newHealth(target.service, target.url);
+  }
+
+  start(): void {
+    this.schedule(offsetFor(this.target.url, this.config.refresh_interval));
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      const started = this.deps.now();
+      this.running = this.scrapeOnce().finally(() => {
+        this.running = undefined;
+        const elapsed = this.deps.now() - started;
+        this.schedule(Math.max(0, this.config.refresh_interval - elapsed));
+      });
+    }, delay);
+  }
+
+  /**
+   * Stops scraping. `forget` drops the current origin (the target left discovery; its counts stay);
+   * on shutdown the origin is kept so the saved state resumes exactly.
+   */
+  async stop(forget: boolean): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    if (forget && this.originId !== undefined) this.deps.sink.forget(this.target.service, this.originId);
+  }
+
+  /** One scrape; public so tests and the benchmark can drive it without timers. */
+  async scrapeOnce(): Promise<void> {
+    const { semaphore, limits, sink, now } = this.deps;
+    await semaphore.acquire();
+    const started = now();
+    let error: ScrapeError | undefined;
+    try {
+      const fetched = await fetchBody(this.target.url, {
+        dispatcher: this.deps.dispatcher,
+        timeoutMs: this.config.timeout,
+        maxBytes: limits.bodyBytes,
+      });
+      this.health.bytes = fetched.bytes;
+      if (fetched.hash === this.lastHash && this.originId !== undefined) {
+        this.health.unchanged++;
+        sink.touch(this.target.service, this.originId, now());
+      } else {
+        const payload = this.parse(await decodeBody(fetched, limits.bodyBytes));
+        const originId = payload.targetUuid ? `${this.target.url}#${payload.targetUuid}` : this.target.url;
+        if (this.originId !== undefined && this.originId !== originId) sink.forget(this.target.service, this.originId);
+        this.originId = originId;
+        for (const [reason, n] of Object.entries(payload.dropped)) this.health.dropped[reason] = (this.health.dropped[reason] ?? 0) + n;
+        sink.ingest(this.target.service, originId, payload, now());
+        this.lastHash = fetched.hash;
+      }
+    } catch (err) {
+      error = err instanceof ScrapeError ? err : new ScrapeError('invalid_payload', (err as Error).message);
+    } finally {
+      semaphore.release();
+    }
+    const h = this.health;
+    const changed = h.up !== (error === undefined) || h.lastError !== (error?.message ?? '') || h.lastScrape === 0;
+    h.up = error === undefined;
+    h.lastError = error?.message ?? '';
+    h.lastFailure = error?.reason;
+    h.lastScrape = started;
+    h.durationMs = now() - started;
+    sink.health(h, changed);
+  }
+
+  private parse(body: Buffer): ParsedPayload {
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new ScrapeError('invalid_json', `not JSON: ${(err as Error).message.slice(0, 200)}`);
+    }
+    try {
+      return parseClientPayload(json, this.deps.limits);
+    } catch (err) {
+      if (err instanceof PayloadError) throw new ScrapeError('invalid_payload', err.message);
+      throw err;
+    }
+  }
+}

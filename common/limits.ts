@@ -1,0 +1,56 @@
+/**
+ * Size limits applied to everything that arrives from the network (DESIGN section 8).
+ * One literal defaults block; every component takes a `Limits` and never invents its own numbers.
+ * Owned by whoever parses input; lives for the whole process.
+ */
+export interface Limits {
+  /** Largest HTTP body accepted, compressed and decompressed (bytes). */
+  readonly bodyBytes: number;
+  /** Largest federation frame (bytes). */
+  readonly frameBytes: number;
+  readonly keyChars: number;
+  readonly classChars: number;
+  readonly messageChars: number;
+  readonly stackLines: number;
+  readonly stackLineChars: number;
+  /** Causes kept below the top-level error. */
+  readonly causeDepth: number;
+  readonly headers: number;
+  readonly headerChars: number;
+  readonly requestBodyChars: number;
+  readonly urlChars: number;
+  /** Aggregates read from one payload; the rest are dropped and counted. */
+  readonly aggregatesPerPayload: number;
+  /** Raw samples looked at per aggregate (newest are kept anyway, the cap below is tighter). */
+  readonly samplesPerAggregate: number;
+  readonly uuidChars: number;
+}
+
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  bodyBytes: 16 * 1024 * 1024,
+  frameBytes: 16 * 1024 * 1024,
+  keyChars: 512,
+  classChars: 512,
+  messageChars: 8 * 1024,
+  stackLines: 200,
+  stackLineChars: 1024,
+  causeDepth: 10,
+  headers: 50,
+  headerChars: 8 * 1024,
+  requestBodyChars: 8 * 1024,
+  urlChars: 8 * 1024,
+  aggregatesPerPayload: 100_000,
+  samplesPerAggregate: 100,
+  uuidChars: 128,
+});
+
+/** Suffix appended to any field cut at a limit, so a reader sees it is not the whole value. */
+export const TRUNCATION_MARK = '…[truncated]';
+
+/**
+ * Cuts `value` to at most `max` characters, marking the cut.
+ * Example: truncate('abcdef', 3) === 'abc…[truncated]'.
+ */
+export function truncate(value: string, max: number): string {
+  return value.length <= max ? value : value.slice(0, max) + TRUNCATION_MARK;
+}

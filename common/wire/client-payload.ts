@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import { type Limits, truncate, TRUNCATION_MARK } from '../limits.js';
+import type { ErrorDetail, HttpContext, Occurrence } from '../occurrence.js';
+import { SENSITIVE_HEADERS } from '../occurrence.js';
+import { type Severity, toSeverity } from '../severity.js';
+import { parseTimestamp } from '../time.js';
+
+/**
+ * The Periskop client wire format (`GET /errors` of every Periskop client, and push gateway bodies),
+ * read tolerantly: missing `target_uuid`, `severity`, `created_at`, `class`; null `stacktrace`,
+ * `cause`, `http_context`, `request_headers`, `request_body`; any timestamp precision. One bad item
+ * drops that item, never the payload. Samples are parsed lazily (`parseRawOccurrence`) because most
+ * of them were already seen in the previous scrape.
+ */
+export const ClientPayloadSchema = z.object({
+  target_uuid: z.string().max(256).nullish().catch(undefined),
+  aggregated_errors: z.array(z.unknown()).nullish().transform((v) => v ?? []),
+});
+
+/** Counts are cumulative totals: finite, non-negative, safe integers. */
+export const CountSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const RawAggregateSchema = z.object({
+  aggregation_key: z.string().min(1),
+  total_count: CountSchema,
+  severity: z.unknown(),
+  created_at: z.unknown(),
+  latest_errors: z.array(z.unknown()).nullish().catch(undefined),
+});
+
+const RawErrorSchema = z.object({
+  class: z.string().nullish().catch(undefined),
+  message: z.string().nullish().catch(undefined),
+  stacktrace: z.array(z.unknown()).nullish().catch(undefined),
+  cause: z.unknown(),
+});
+
+const RawHttpContextSchema = z.object({
+  request_method: z.string().nullish().catch(undefined),
+  request_url: z.string().nullish().catch(undefined),
+  request_headers: z.record(z.string(), z.unknown()).nullish().catch(undefined),
+  request_body: z.unknown(),
+});
+
+const RawOccurrenceSchema = z.object({
+  error: z.unknown(),
+  uuid: z.string().min(1),
+  timestamp: z.unknown(),
+  severity: z.unknown(),
+  http_context: z.unknown(),
+});
+
+/** One aggregate as read from a payload, its samples still raw. */
+export interface ParsedAggregate {
+  readonly key: string;
+  readonly totalCount: number;
+  readonly severity: Severity;
+  /** ms since epoch, 0 when missing. */
+  readonly createdAt: number;
+  readonly rawSamples: readonly unknown[];
+}
+
+/** Why an item was dropped; counted per target and exposed in metrics. */
+export type DropReason =
+  | 'aggregate_invalid'
+  | 'aggregate_duplicate_key'
+  | 'aggregates_over_limit'
+  | 'sample_invalid';
+
+export interface ParsedPayload {
+  readonly targetUuid: string | undefined;
+  readonly aggregates: ParsedAggregate[];
+  readonly dropped: Partial<Record<DropReason, number>>;
+}
+
+export class PayloadError extends Error {
+  readonly code = 'CN_ERR_PAYLOAD';
+}
+
+/**
+ * Reads a decoded JSON value as a Periskop client payload.
+ * Throws `PayloadError` only when the payload as a whole is unusable (not an object, no list);
+ * a bad aggregate is dropped and counted in `dropped`.
+ * Example: `{aggregated_errors: [{aggregation_key: 'k', total_count: -1}]}` gives no aggregates and
+ * `dropped.aggregate_invalid === 1`.
+ */
+export function parseClientPayload(json: unknown, limits: Limits): ParsedPayload {
+  const envelope = ClientPayloadSchema.safeParse(json);
+  if (!envelope.success) {
+    throw new PayloadError('payload is not a Periskop error list: expected an object with "aggregated_errors"');
+  }
+  const dropped: Partial<Record<DropReason, number>> = {};
+  const drop = (reason: DropReason, n = 1) => {
+    dropped[reason] = (dropped[reason] ?? 0) + n;
+  };
+  const raw = envelope.data.aggregated_errors;
+  const seen = new Set<string>();
+  const aggregates: ParsedAggregate[] = [];
+  const n = Math.min(raw.length, limits.aggregatesPerPayload);
+  if (raw.length > n) drop('aggregates_over_limit', raw.length - n);
+  for (let i = 0; i < n; i++) {
+    const item = RawAggregateSchema.safeParse(raw[i]);
+    if (!item.success) {
+      drop('aggregate_invalid');
+      continue;
+    }
+    const a = item.data;
+    const key = truncate(a.aggregation_key, limits.keyChars);
+    if (seen.has(key)) {
+      drop('aggregate_duplicate_key');
+      continue;
+    }
+    seen.add(key);
+    const samples = a.latest_errors ?? [];
+    aggregates.push({
+      key,
+      totalCount: a.total_count,
+      severity: toSeverity(a.severity),
+      createdAt: parseTimestamp(a.created_at),
+      rawSamples: samples.length > limits.samplesPerAggregate ? samples.slice(0, limits.samplesPerAggregate) : samples,
+    });
+  }
+  return { targetUuid: envelope.data.target_uuid ?? undefined, aggregates, dropped };
+}
+
+/**
+ * The uuid of a raw sample without parsing the rest, so known samples cost nothing.
+ * Returns undefined when the sample has no usable uuid.
+ */
+export function rawSampleUuid(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const uuid = (raw as { uuid?: unknown }).uuid;
+  return typeof uuid === 'string' && uuid.length > 0 ? uuid : undefined;
+}
+
+/**
+ * Parses one raw sample into an `Occurrence`, applying every limit (truncating and marking oversized
+ * fields, cutting the cause chain at `limits.causeDepth`, dropping sensitive headers).
+ * Returns undefined when the sample is unusable (no uuid, no error object).
+ */
+export function parseRawOccurrence(raw: unknown, limits: Limits): Occurrence | undefined {
+  const parsed = RawOccurrenceSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const o = parsed.data;
+  const chain = parseErrorChain(o.error, limits);
+  if (chain === undefined) return undefined;
+  return {
+    uuid: truncate(o.uuid, limits.uuidChars),
+    timestamp: parseTimestamp(o.timestamp),
+    severity: toSeverity(o.severity),
+    chain,
+    http: parseHttpContext(o.http_context, limits),
+  };
+}
+
+/** Walks `error.cause.cause...` iteratively, so a 10,000-deep chain costs only `causeDepth` steps. */
+function parseErrorChain(error: unknown, limits: Limits): ErrorDetail[] | undefined {
+  const chain: ErrorDetail[] = [];
+  let current: unknown = error;
+  while (current !== null && current !== undefined) {
+    const level = RawErrorSchema.safeParse(current);
+    if (!level.success) break;
+    if (chain.length > limits.causeDepth) {
+      const last = chain[chain.length - 1] as ErrorDetail;
+      chain[chain.length - 1] = { ...last, message: last.message + ` [cause chain truncated at ${limits.causeDepth}]` };
+      break;
+    }
+    chain.push({
+      class: truncate(level.data.class ?? '', limits.classChars),
+      message: truncate(level.data.message ?? '', limits.messageChars),
+      stacktrace: parseStacktrace(level.data.stacktrace, limits),
+    });
+    current = level.data.cause;
+  }
+  return chain.length > 0 ? chain : undefined;
+}
+
+function parseStacktrace(lines: unknown[] | null | undefined, limits: Limits): string[] | null {
+  if (lines === null || lines === undefined) return null;
+  const n = Math.min(lines.length, limits.stackLines);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const line = lines[i];
+    if (typeof line === 'string') out.push(truncate(line, limits.stackLineChars));
+  }
+  if (lines.length > n) out.push(`${TRUNCATION_MARK} ${lines.length - n} more lines`);
+  return out;
+}
+
+function parseHttpContext(value: unknown, limits: Limits): HttpContext | null {
+  if (value === null || value === undefined) return null;
+  const parsed = RawHttpContextSchema.safeParse(value);
+  if (!parsed.success) return null;
+  const h = parsed.data;
+  return {
+    method: truncate(h.request_method ?? '', 32),
+    url: truncate(h.request_url ?? '', limits.urlChars),
+    headers: parseHeaders(h.request_headers, limits),
+    body: typeof h.request_body === 'string' ? truncate(h.request_body, limits.requestBodyChars) : '',
+  };
+}
+
+/** Keeps string-valued headers, drops sensitive ones, at most `limits.headers` of them. */
+export function parseHeaders(value: Record<string, unknown> | null | undefined, limits: Limits): Record<string, string> | null {
+  if (value === null || value === undefined) return null;
+  // A null prototype, so a header named `__proto__` is just a header.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  let kept = 0;
+  for (const name of Object.keys(value)) {
+    if (kept >= limits.headers) break;
+    const v = value[name];
+    if (typeof v !== 'string' || SENSITIVE_HEADERS.has(name.toLowerCase())) continue;
+    out[truncate(name, 256)] = truncate(v, limits.headerChars);
+    kept++;
+  }
+  return out;
+}

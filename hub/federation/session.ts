@@ -1,0 +1,150 @@
+import type { WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { decodeSourceMessage, encodeMessage } from '../../common/federation/codec.js';
+import { FederationError } from '../../common/federation/errors.js';
+import { type Delta, type Hello, type HubMessage, MAX_HOPS, PROTOCOL_VERSION, type Sync } from '../../common/federation/messages.js';
+import type { HubState, MergeStats } from '../state/hub-state.js';
+import type { Source } from '../state/sources.js';
+
+export interface SessionOptions {
+  readonly hubId: string;
+  readonly frameBytes: number;
+  readonly helloTimeoutMs: number;
+  readonly heartbeatMs: number;
+  readonly logger: Logger;
+  /** Called after each merged message (metrics). */
+  readonly onMerged?: (source: Source, message: Sync | Delta, stats: MergeStats, micros: number, bytes: number) => void;
+  /** A newer connection took this source's name: the older one is closed. */
+  readonly claim: (name: string, session: Session) => void;
+  readonly release: (name: string, session: Session) => void;
+}
+
+/**
+ * One source's connection to this hub: waits for the hello, answers welcome, merges every sync and
+ * delta in order and acks it. Protocol violations close the connection with a coded reason.
+ * Owned by the federation server; lives as long as the WebSocket.
+ */
+export class Session {
+  private source: Source | undefined;
+  private hello: Hello | undefined;
+  /** Connection-local lineage refs -> hub lineage ids. */
+  private readonly refs = new Map<number, number>();
+  private alive = true;
+  private readonly helloTimer: NodeJS.Timeout;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly state: HubState,
+    private readonly options: SessionOptions,
+  ) {
+    this.helloTimer = setTimeout(() => this.fail(new FederationError('CN_ERR_HELLO_TIMEOUT', `no hello within ${options.helloTimeoutMs} ms`)), options.helloTimeoutMs);
+    this.heartbeat = setInterval(() => {
+      if (!this.alive) {
+        options.logger.warn({ source: this.hello?.name }, 'source stopped answering pings; terminating');
+        ws.terminate();
+        return;
+      }
+      this.alive = false;
+      ws.ping();
+    }, options.heartbeatMs);
+    ws.on('pong', () => (this.alive = true));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      this.alive = true;
+      try {
+        if (!isBinary) throw new FederationError('CN_ERR_BAD_MESSAGE', 'text frames are not part of the protocol');
+        this.onFrame(data);
+      } catch (err) {
+        if (err instanceof FederationError) this.fail(err);
+        else this.fail(new FederationError('CN_ERR_BAD_MESSAGE', (err as Error).message));
+      }
+    });
+    ws.on('close', () => this.onClose());
+    ws.on('error', (err) => options.logger.debug({ source: this.hello?.name, err: err.message }, 'federation socket error'));
+  }
+
+  get name(): string | undefined {
+    return this.hello?.name;
+  }
+
+  /** Closes with a coded reason (also used when a newer connection replaces this one). */
+  fail(err: FederationError): void {
+    this.options.logger.warn({ source: this.hello?.name, code: err.code, err: err.message }, 'closing federation connection');
+    if (this.source !== undefined) this.source.anomalies++;
+    this.ws.close(err.closeCode, err.code);
+    // A peer that never completes the close handshake is cut.
+    setTimeout(() => this.ws.terminate(), 2_000).unref();
+  }
+
+  private send(message: HubMessage): void {
+    this.ws.send(encodeMessage(message), { binary: true });
+  }
+
+  private onFrame(data: Buffer): void {
+    const started = process.hrtime.bigint();
+    const message = decodeSourceMessage(data, this.options.frameBytes);
+    if (message.t === 'hello') {
+      if (this.hello !== undefined) throw new FederationError('CN_ERR_UNEXPECTED_MESSAGE', 'a second hello on one connection');
+      this.onHello(message);
+      return;
+    }
+    const source = this.source;
+    if (source === undefined) throw new FederationError('CN_ERR_UNEXPECTED_MESSAGE', `${message.t} before hello`);
+    for (const def of message.lineages ?? []) {
+      const via = [...def.via, source.name];
+      this.refs.set(def.ref, this.state.lineages.intern(def.name, def.epoch, def.labels, via).id);
+    }
+    source.lastMessageAt = Date.now();
+    source.messagesIn++;
+    source.bytesIn += data.length;
+    const stats = this.state.mergeMessage(source, message, (ref) => this.refs.get(ref));
+    this.send({ t: 'ack', seq: message.seq });
+    const micros = Number(process.hrtime.bigint() - started) / 1000;
+    this.options.onMerged?.(source, message, stats, micros, data.length);
+  }
+
+  private onHello(hello: Hello): void {
+    clearTimeout(this.helloTimer);
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      throw new FederationError('CN_ERR_PROTOCOL_VERSION', `protocol ${hello.protocol} is not supported (this hub speaks ${PROTOCOL_VERSION})`);
+    }
+    if (hello.path.includes(this.options.hubId) || hello.name === this.options.hubId) {
+      throw new FederationError('CN_ERR_LOOP_DETECTED', `hub ${this.options.hubId} is already on the path ${hello.path.join(' > ')}`);
+    }
+    if (hello.path.length >= MAX_HOPS) {
+      throw new FederationError('CN_ERR_TOO_MANY_HOPS', `path ${hello.path.join(' > ')} has ${hello.path.length} hubs; at most ${MAX_HOPS - 1} below this one`);
+    }
+    this.hello = hello;
+    const source = this.state.source(hello.name, hello.kind, hello.epoch);
+    const previousEpoch = source.lastEpoch !== hello.epoch ? source.lastEpoch : null;
+    const knownBefore = source.ackedSeqs.size > 0;
+    source.kind = hello.kind;
+    source.labels = hello.labels;
+    source.lastEpoch = hello.epoch;
+    source.path = hello.path;
+    source.version = hello.version;
+    source.connected = true;
+    source.connectedAt = Date.now();
+    source.connections++;
+    this.source = source;
+    this.options.claim(hello.name, this);
+    if (hello.kind === 'agent') {
+      // Ref 0 is the agent's own lineage.
+      this.refs.set(0, this.state.lineages.intern(hello.name, hello.epoch, hello.labels, []).id);
+    }
+    this.send({
+      t: 'welcome',
+      hub_id: this.options.hubId,
+      acked_seq: source.ackedSeqs.get(hello.epoch) ?? null,
+      previous_epoch: knownBefore ? previousEpoch : null,
+    });
+    this.options.logger.info({ source: hello.name, kind: hello.kind, epoch: hello.epoch, previous_epoch: previousEpoch }, 'source connected');
+  }
+
+  private onClose(): void {
+    clearTimeout(this.helloTimer);
+    clearInterval(this.heartbeat);
+    const name = this.hello?.name;
+    if (name !== undefined) this.options.release(name, this);
+  }
+}

@@ -1,0 +1,169 @@
+import type { Delta, Sync, WireTarget } from '../../common/federation/messages.js';
+import type { HubGroup, Resolution } from './group.js';
+import { LineageRegistry } from './lineages.js';
+import { mergeGroup } from './merge-group.js';
+import { newSource, type Source, targetId } from './sources.js';
+
+/** Something in the state changed; listeners (live stream, notifications, metrics) get these. */
+export type StateEvent =
+  | { readonly type: 'group'; readonly group: HubGroup; readonly isNew: boolean; readonly regressed: boolean; readonly grew: number }
+  | { readonly type: 'resolution'; readonly group: HubGroup }
+  | { readonly type: 'source'; readonly source: Source };
+
+export interface MergeStats {
+  groups: number;
+  grew: number;
+  newGroups: number;
+  ignoredLower: number;
+  unknownRefs: number;
+}
+
+export interface HubStateOptions {
+  readonly samplesPerGroup: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Everything a hub knows: services and their groups, lineages, sources. All merges go through here,
+ * so the API, persistence and metrics see one consistent state. Owned by the hub; lives as long as
+ * the process and is snapshotted to data_dir.
+ */
+export class HubState {
+  readonly services = new Map<string, Map<string, HubGroup>>();
+  readonly lineages = new LineageRegistry();
+  readonly sources = new Map<string, Source>();
+  private readonly listeners: ((e: StateEvent) => void)[] = [];
+  private readonly now: () => number;
+  /** Bumped on every change; cheap cache keys for rendered API answers. */
+  version = 0;
+
+  constructor(private readonly options: HubStateOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  onEvent(listener: (e: StateEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(e: StateEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  source(name: string, kind: 'agent' | 'hub', epoch: string): Source {
+    let s = this.sources.get(name);
+    if (s === undefined) {
+      s = newSource(name, kind, epoch);
+      this.sources.set(name, s);
+    }
+    return s;
+  }
+
+  group(service: string, key: string): HubGroup | undefined {
+    return this.services.get(service)?.get(key);
+  }
+
+  /** Creates an empty group (used by merges and by journal replay of a resolve for a group not yet re-synced). */
+  ensureGroup(service: string, key: string): { group: HubGroup; isNew: boolean } {
+    let groups = this.services.get(service);
+    if (groups === undefined) {
+      groups = new Map();
+      this.services.set(service, groups);
+    }
+    let group = groups.get(key);
+    if (group !== undefined) return { group, isNew: false };
+    group = {
+      service, key, severity: 'error', createdAt: 0, lastSeen: 0, counts: new Map(), total: 0, samples: [],
+      resolution: null, regressedAt: 0, updatedAt: this.now(),
+    };
+    groups.set(key, group);
+    return { group, isNew: true };
+  }
+
+  /**
+   * Merges one sync or delta from a source. `lineageIds` maps the message's lineage refs to hub ids.
+   * Returns figures for metrics. Never throws on content: the message was validated by the codec.
+   */
+  mergeMessage(source: Source, message: Sync | Delta, lineageIds: (ref: number) => number | undefined): MergeStats {
+    const now = this.now();
+    const stats: MergeStats = { groups: 0, grew: 0, newGroups: 0, ignoredLower: 0, unknownRefs: 0 };
+    const known = (ref: number) => {
+      const id = lineageIds(ref);
+      if (id === undefined) stats.unknownRefs++;
+      return id;
+    };
+    for (const service of message.services) {
+      for (const update of service.groups) {
+        const { group, isNew } = this.ensureGroup(service.name, update.key);
+        if (isNew) group.severity = update.severity;
+        const outcome = mergeGroup(group, update, known, this.options.samplesPerGroup, now);
+        stats.groups++;
+        stats.grew += outcome.grew;
+        stats.ignoredLower += outcome.ignoredLower;
+        if (isNew) stats.newGroups++;
+        if (outcome.changed || isNew) {
+          this.version++;
+          this.emit({ type: 'group', group, isNew, regressed: outcome.regressed, grew: outcome.grew });
+        }
+      }
+    }
+    this.mergeTargets(source, message);
+    if (stats.ignoredLower > 0 || stats.unknownRefs > 0) source.anomalies += stats.ignoredLower + stats.unknownRefs;
+    source.ackedSeqs.set(source.lastEpoch, message.seq);
+    return stats;
+  }
+
+  private mergeTargets(source: Source, message: Sync | Delta): void {
+    if (message.t === 'sync' && message.part === 0) source.targets.clear();
+    for (const t of message.targets) source.targets.set(targetId(t), t);
+    for (const [agent, service, url] of message.targets_removed ?? []) source.targets.delete(targetId({ agent, service, url }));
+    if (message.targets.length > 0 || (message.targets_removed?.length ?? 0) > 0) {
+      this.version++;
+      this.emit({ type: 'source', source });
+    }
+  }
+
+  /** Applies a resolve (already journaled by the caller). */
+  resolve(service: string, key: string, resolution: Resolution): HubGroup {
+    const { group } = this.ensureGroup(service, key);
+    group.resolution = resolution;
+    group.regressedAt = 0;
+    group.updatedAt = this.now();
+    this.version++;
+    this.emit({ type: 'resolution', group });
+    return group;
+  }
+
+  /** Applies an unresolve (already journaled by the caller). */
+  unresolve(service: string, key: string): HubGroup | undefined {
+    const group = this.group(service, key);
+    if (group === undefined) return undefined;
+    group.resolution = null;
+    group.regressedAt = 0;
+    group.updatedAt = this.now();
+    this.version++;
+    this.emit({ type: 'resolution', group });
+    return group;
+  }
+
+  /** Every target health reported by any source, newest report wins per agent/service/url. */
+  targets(): WireTarget[] {
+    const out = new Map<string, WireTarget>();
+    for (const s of this.sources.values()) {
+      for (const [id, t] of s.targets) {
+        const held = out.get(id);
+        if (held === undefined || t.last_scrape >= held.last_scrape) out.set(id, t);
+      }
+    }
+    return [...out.values()];
+  }
+
+  stats(): { services: number; groups: number; samples: number; lineages: number } {
+    let groups = 0;
+    let samples = 0;
+    for (const g of this.services.values()) {
+      groups += g.size;
+      for (const group of g.values()) samples += group.samples.length;
+    }
+    return { services: this.services.size, groups, samples, lineages: this.lineages.size };
+  }
+}

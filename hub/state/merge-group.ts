@@ -1,0 +1,73 @@
+import { minCreatedAt } from '../../common/merge/group-fields.js';
+import { mergeLineageCount } from '../../common/merge/lineage-counts.js';
+import { mergeSamples } from '../../common/merge/samples.js';
+import type { WireGroup } from '../../common/federation/messages.js';
+import type { HubGroup } from './group.js';
+
+/** What merging one wire group into a held group did. */
+export interface MergeOutcome {
+  /** How much the total grew. */
+  readonly grew: number;
+  readonly newSamples: number;
+  /** The group was resolved and this update brought it back. */
+  readonly regressed: boolean;
+  /** Anything visible changed (count, samples, severity, dates). */
+  readonly changed: boolean;
+  /** Incoming per-lineage values lower than held ones (a replay, or a source going backwards). */
+  readonly ignoredLower: number;
+}
+
+/**
+ * Merges one group update into a held group (DESIGN section 3): per-lineage max of counts, min of
+ * created_at, max of last_seen with the newest severity, sample union. Idempotent: the same update
+ * twice changes nothing the second time. `lineageIds` maps the message's lineage refs to this hub's
+ * lineage ids (undefined ref: that pair is ignored). Pure apart from mutating `group`.
+ *
+ * Example: held {A: 10}, total 10; update {A: 12, B: 3} -> {A: 12, B: 3}, total 15, grew 5.
+ */
+export function mergeGroup(group: HubGroup, update: WireGroup, lineageIds: (ref: number) => number | undefined, samplesCap: number, now: number): MergeOutcome {
+  let grew = 0;
+  let ignoredLower = 0;
+  for (const [ref, count] of update.counts) {
+    const id = lineageIds(ref);
+    if (id === undefined) continue;
+    const d = mergeLineageCount(group.counts, id, count);
+    if (d === 0 && count < (group.counts.get(id) ?? 0)) ignoredLower++;
+    grew += d;
+  }
+  group.total += grew;
+  let changed = grew > 0;
+  const createdAt = minCreatedAt(group.createdAt, update.created_at);
+  if (createdAt !== group.createdAt) {
+    group.createdAt = createdAt;
+    changed = true;
+  }
+  if (update.last_seen >= group.lastSeen && (update.last_seen > group.lastSeen || update.severity !== group.severity)) {
+    group.lastSeen = update.last_seen;
+    group.severity = update.severity;
+    changed = true;
+  }
+  const before = group.samples;
+  let newSamples = 0;
+  let newestNew = 0;
+  if (update.samples.length > 0) {
+    group.samples = mergeSamples(before, update.samples, samplesCap);
+    if (group.samples !== before) {
+      for (const s of group.samples) {
+        if (before.includes(s)) continue;
+        newSamples++;
+        newestNew = Math.max(newestNew, s.timestamp);
+      }
+      changed = true;
+    }
+  }
+  let regressed = false;
+  const r = group.resolution;
+  if (r !== null && (group.total > r.total || newestNew > r.at)) {
+    group.resolution = null;
+    group.regressedAt = now;
+    regressed = true;
+  }
+  if (changed) group.updatedAt = now;
+  return { grew, newSamples, regressed, changed, ignoredLower };
+}

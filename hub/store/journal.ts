@@ -1,0 +1,120 @@
+import { open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { pack, unpack } from 'msgpackr';
+import { CorruptFileError } from '../../common/storage/checksummed-file.js';
+
+/** A user action that must survive a crash: appended and fsynced before the API answers. */
+export type JournalRecord =
+  | { op: 'resolve'; service: string; key: string; at: number; total: number }
+  | { op: 'unresolve'; service: string; key: string; at: number };
+
+const FILE_RE = /^journal-(\d{6,})\.log$/;
+const fileName = (n: number) => `journal-${String(n).padStart(6, '0')}.log`;
+
+/**
+ * The journal: numbered append-only files of framed records ([length u32][crc32 u32][msgpack]).
+ * A snapshot switches to a new file at capture time and deletes older files once written, so records
+ * appended while a snapshot is being written are never lost. Owned by the hub store.
+ */
+export class Journal {
+  private handle: FileHandle | undefined;
+  private current = 0;
+
+  constructor(private readonly dir: string) {}
+
+  /** Existing journal numbers, ascending. */
+  async files(): Promise<number[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    return names.map((n) => FILE_RE.exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
+  }
+
+  /**
+   * Reads the records of files numbered `from` and above, in order. A record cut short at the very end
+   * of the newest file (a crash during an append that was never acknowledged) is reported through
+   * `onTornTail` and its bytes moved aside; any other damage throws CorruptFileError.
+   */
+  async replay(from: number, apply: (r: JournalRecord) => void, onTornTail: (file: string, bytes: number) => void): Promise<number> {
+    const numbers = (await this.files()).filter((n) => n >= from);
+    let count = 0;
+    for (const [i, n] of numbers.entries()) {
+      const file = join(this.dir, fileName(n));
+      const data = await readFile(file);
+      let off = 0;
+      while (off < data.length) {
+        const newest = i === numbers.length - 1;
+        if (data.length - off < 8 || data.length - off < 8 + data.readUInt32BE(off)) {
+          if (!newest) throw new CorruptFileError(file, `record at byte ${off} is cut short`);
+          await this.setAsideTail(file, data, off);
+          onTornTail(file, data.length - off);
+          break;
+        }
+        const length = data.readUInt32BE(off);
+        const payload = data.subarray(off + 8, off + 8 + length);
+        if (crc32(payload) !== data.readUInt32BE(off + 4)) throw new CorruptFileError(file, `checksum mismatch in the record at byte ${off}`);
+        apply(unpack(payload) as JournalRecord);
+        count++;
+        off += 8 + length;
+      }
+    }
+    this.current = numbers.length > 0 ? (numbers[numbers.length - 1] as number) : from;
+    return count;
+  }
+
+  /** Keeps the torn bytes in a side file (never silently discarded) and truncates the journal. */
+  private async setAsideTail(file: string, data: Buffer, off: number): Promise<void> {
+    const aside = `${file}.torn-${Date.now()}`;
+    const h = await open(aside, 'w');
+    await h.writeFile(data.subarray(off));
+    await h.close();
+    const tmp = `${file}.tmp`;
+    const t = await open(tmp, 'w');
+    await t.writeFile(data.subarray(0, off));
+    await t.sync();
+    await t.close();
+    await rename(tmp, file);
+  }
+
+  /** Opens the current file for appending (after replay). */
+  async openForAppend(): Promise<void> {
+    if (this.current === 0) this.current = 1;
+    this.handle = await open(join(this.dir, fileName(this.current)), 'a');
+  }
+
+  /**
+   * Appends a record and fsyncs it; only then may the caller answer the user. Callers apply the
+   * change to the state *before* calling this, so a snapshot either contains the change or was
+   * captured before it and the record lands in a file the snapshot does not prune.
+   */
+  async append(record: JournalRecord): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) throw new Error('journal is not open');
+    const payload = pack(record);
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(payload.length, 0);
+    header.writeUInt32BE(crc32(payload), 4);
+    await handle.writev([header, payload]);
+    await handle.sync();
+  }
+
+  /** Starts a new file; returns its number (the snapshot's `journalFrom`). */
+  async rotate(): Promise<number> {
+    const next = await open(join(this.dir, fileName(this.current + 1)), 'a');
+    const old = this.handle;
+    this.current++;
+    this.handle = next;
+    // close() waits for appends still writing to the old file.
+    void old?.close();
+    return this.current;
+  }
+
+  /** Deletes files numbered below `from` (they are inside a snapshot now). */
+  async prune(from: number): Promise<void> {
+    for (const n of await this.files()) if (n < from) await unlink(join(this.dir, fileName(n))).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}
