@@ -37,7 +37,7 @@ export class Shipper {
           hello: options.hello,
           frameBytes: options.frameBytes,
           flushIntervalMs: options.flushIntervalMs,
-          logger: options.logger.child({ component: 'ship' }),
+          logger: options.logger.child({ stage: 'ship' }),
           onWelcome: options.onWelcome,
         }),
     );

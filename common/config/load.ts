@@ -26,17 +26,18 @@ export function formatPath(path: Path): string {
   return out === '' ? '(top level)' : out;
 }
 
-const ENV_RE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const ENV_RE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
- * Replaces `${NAME}` in every string value with the environment variable; `$$` is a literal `$`.
+ * Replaces `${NAME}` in every string value with the environment variable (`${NAME:-default}` when it
+ * may be unset); `$$` is a literal `$`.
  * Done on parsed values, not on the raw text, so a secret can never inject YAML.
  */
 function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: Path, problems: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(ENV_RE, (match, name: string | undefined) => {
+    return value.replace(ENV_RE, (match, name: string | undefined, fallback: string | undefined) => {
       if (name === undefined) return '$';
-      const v = env[name];
+      const v = env[name] ?? fallback;
       if (v === undefined) {
         problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
         return match;

@@ -216,7 +216,7 @@ export class SourceLink<G extends object> {
     });
     ws.on('close', (code, reason) => {
       const name = federationErrorName(code);
-      if (name !== undefined) {
+      if (name !== undefined && !this.closed) {
         this.lastError = `${name}: ${reason.toString()}`;
         logger.error({ hub: this.options.url, code: name, reason: reason.toString() }, 'hub closed the link');
       }

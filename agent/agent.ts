@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { splitListen } from '../common/config/durations.js';
+import type { AgentConfig } from '../common/config/schema.js';
+import type { ServiceConfig } from '../common/config/service.js';
+import { PROTOCOL_VERSION, type WireTarget } from '../common/federation/messages.js';
+import { SelfErrors } from '../common/self-errors.js';
+import { Aggregator } from './aggregate/aggregator.js';
+import type { StartMode } from './aggregate/start-mode.js';
+import { createAgentApp } from './api/app.js';
+import { DiscoveryManager } from './discovery/manager.js';
+import { AgentMetrics } from './metrics/agent-metrics.js';
+import { ScrapePool } from './scrape/scrape-pool.js';
+import type { TargetHealth } from './scrape/target-health.js';
+import { Shipper } from './ship/shipper.js';
+import { StateStore } from './state/state-store.js';
+import { VERSION } from '../common/version.js';
+
+export interface AgentOptions {
+  readonly config: AgentConfig;
+  readonly logger: Logger;
+  /** Services added by the CLI (the demo targets). */
+  readonly extraServices?: readonly ServiceConfig[];
+  /** Hub links added by the CLI (the in-process hub of a combined config). */
+  readonly extraHubs?: AgentConfig['hubs'];
+}
+
+const newEpoch = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * An agent: discovery -> scrape -> aggregate -> ship, plus its own HTTP endpoints. `Agent.start`
+ * wires the stages; `stop` is the graceful shutdown (finish scrapes, flush to hubs, save state).
+ * Owned by the CLI.
+ */
+export class Agent {
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+
+  private constructor(
+    readonly epoch: string,
+    readonly aggregator: Aggregator,
+    private readonly pool: ScrapePool,
+    private readonly discovery: DiscoveryManager[],
+    readonly shipper: Shipper,
+    private readonly server: Server,
+    private readonly stateStore: StateStore | undefined,
+    private readonly config: AgentConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: AgentOptions): Promise<Agent> {
+    const { config } = options;
+    const log = options.logger.child({ component: 'agent', agent: config.name });
+    const services = [...config.services, ...(options.extraServices ?? [])];
+    const hubs = [...config.hubs, ...(options.extraHubs ?? [])];
+    const stateStore = config.state_dir !== undefined ? new StateStore(config.state_dir) : undefined;
+    const saved = await stateStore?.load();
+    const resumed = saved !== undefined && saved.name === config.name;
+    if (saved !== undefined && !resumed) log.warn({ saved_name: saved.name }, 'state_dir holds another agent\'s state; starting a new epoch');
+    const epoch = resumed ? saved.epoch : newEpoch();
+    const startMode: StartMode = resumed ? 'exact' : hubs.length === 0 ? 'first-start' : 'pending';
+    const maxInterval = Math.max(10_000, ...services.map((s) => s.scraper.refresh_interval));
+
+    let shipper: Shipper | undefined;
+    const aggregator = new Aggregator({
+      samplesPerGroup: config.samples_per_group,
+      limits: config.limits,
+      startMode,
+      startedAt: Date.now(),
+      startupWindowMs: Math.max(60_000, 2 * maxInterval),
+      onChange: (group) => shipper?.groupChanged(group),
+    });
+    if (resumed) aggregator.importState(saved.aggregator);
+
+    const toWire = (h: TargetHealth): WireTarget => ({
+      service: h.service, url: h.url, agent: config.name, up: h.up, last_error: h.lastError, last_scrape: h.lastScrape, duration_ms: h.durationMs, bytes: h.bytes,
+    });
+    let metrics: AgentMetrics | undefined;
+    const pool = new ScrapePool({
+      concurrency: config.scrape.concurrency,
+      limits: config.limits,
+      sink: {
+        ingest: (service, originId, payload, now) => {
+          const r = aggregator.observe(service, originId, payload.aggregates, now);
+          metrics?.increments.inc({ service }, r.increments);
+          for (const [reason, n] of Object.entries(payload.dropped)) metrics?.dropped.inc({ reason }, n);
+          if (r.invalidSamples > 0) metrics?.dropped.inc({ reason: 'sample_invalid' }, r.invalidSamples);
+        },
+        touch: (service, originId, now) => {
+          aggregator.touch(service, originId, now);
+          metrics?.unchanged.inc({ service });
+        },
+        forget: (service, originId) => aggregator.forgetOrigin(service, originId),
+        health: (h, changed) => {
+          metrics?.scrapes.inc({ service: h.service, result: h.up ? 'ok' : (h.lastFailure ?? 'error') });
+          metrics?.scrapeSeconds.observe({ service: h.service }, h.durationMs / 1000);
+          metrics?.bytes.inc({ service: h.service }, h.bytes);
+          if (changed) {
+            shipper?.targetChanged(toWire(h));
+            if (!h.up) log.warn({ service: h.service, target: h.url, reason: h.lastFailure, err: h.lastError }, 'target down');
+          }
+        },
+      },
+    });
+
+    shipper = new Shipper(aggregator, () => pool.healths().map(toWire), {
+      hubs,
+      hello: { protocol: PROTOCOL_VERSION, name: config.name, epoch, kind: 'agent', labels: config.labels, version: VERSION, path: [] },
+      frameBytes: config.limits.frameBytes,
+      flushIntervalMs: config.flush_interval,
+      logger: log,
+      onWelcome: (welcome) => {
+        if (aggregator.startMode !== 'pending') return;
+        aggregator.resolveStart(welcome.previous_epoch !== null);
+        log.info({ mode: aggregator.startMode, previous_epoch: welcome.previous_epoch }, 'start mode settled by the hub');
+      },
+    });
+
+    const selfErrors = new SelfErrors();
+    metrics = new AgentMetrics({ healths: () => pool.healths(), links: () => shipper.status(), stats: () => aggregator.stats() });
+    const m = metrics;
+    let ready = false;
+    const app = createAgentApp({ selfErrors, logger: log, metrics: () => m.render(), healths: () => pool.healths(), ready: () => ready });
+    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
+    const { host, port } = splitListen(config.listen);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+
+    const discovery = services.map(
+      (service) =>
+        new DiscoveryManager(service, {
+          onTargets: (name, targets) => {
+            log.info({ service: name, targets: targets.length }, 'targets discovered');
+            pool.setTargets(name, service.scraper, targets, (gone) => shipper.targetRemoved(config.name, gone.service, gone.url));
+          },
+          onError: (name, source, err) => {
+            selfErrors.report(err, 'warning');
+            log.warn({ service: name, source, err: err.message }, 'discovery failed; keeping the last good targets');
+          },
+        }),
+    );
+    const agent = new Agent(epoch, aggregator, pool, discovery, shipper, server, stateStore, config, log);
+    shipper.start();
+    for (const d of discovery) d.start();
+    if (stateStore !== undefined) agent.timers.push(setInterval(() => void agent.saveState(), config.state_interval));
+    agent.timers.push(setInterval(() => aggregator.expireOrigins(Date.now(), config.origin_ttl), Math.min(60_000, config.origin_ttl)));
+    ready = true;
+    const a = agent.address();
+    log.info({ listen: `${a.host}:${a.port}`, epoch, start_mode: startMode, services: services.length, hubs: hubs.length }, 'agent started');
+    return agent;
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.server.address() as AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  /** Saves counters and origins to state_dir; a failure is logged (the next save retries). */
+  async saveState(): Promise<void> {
+    if (this.stateStore === undefined) return;
+    try {
+      await this.stateStore.save({ name: this.config.name, epoch: this.epoch, savedAt: Date.now(), aggregator: this.aggregator.exportState() });
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, file: this.stateStore.file }, 'saving agent state failed');
+    }
+  }
+
+  /** Graceful shutdown: stop discovery and scrapes, flush to hubs (bounded), save state, close. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const d of this.discovery) d.stop();
+    await this.pool.close();
+    await this.shipper.drain(5_000);
+    await this.saveState();
+    this.shipper.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.logger.info('agent stopped');
+  }
+}

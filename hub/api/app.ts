@@ -1,0 +1,39 @@
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { SelfErrors } from '../../common/self-errors.js';
+import type { HubState } from '../state/hub-state.js';
+import type { UserActions } from '../store/user-actions.js';
+import { errorMiddleware } from './api-error.js';
+import { opsRoutes } from './ops/routes.js';
+import { periskopRoutes } from './periskop/routes.js';
+import { staticUi } from './static-ui.js';
+
+export interface HubAppDeps {
+  readonly state: HubState;
+  readonly actions: UserActions;
+  readonly adminToken: string | undefined;
+  readonly selfErrors: SelfErrors;
+  readonly logger: Logger;
+  readonly metrics: () => Promise<string>;
+  readonly ready: () => boolean;
+  readonly uiDir: string;
+}
+
+/** The hub's HTTP surface: Periskop-compatible API, operational endpoints, the UI. */
+export function createHubApp(deps: HubAppDeps): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  app.silent = true;
+  app.use(
+    errorMiddleware((err, ctx) => {
+      deps.selfErrors.report(err, 'error', { method: ctx.method, url: ctx.url, headers: null, body: '' });
+      deps.logger.error({ err: (err as Error).message, stack: (err as Error).stack, path: ctx.path }, 'unexpected error in an API handler');
+    }),
+  );
+  app.use(staticUi(deps.uiDir));
+  for (const router of [periskopRoutes(deps), opsRoutes(deps)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}

@@ -1,0 +1,120 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { splitListen } from '../common/config/durations.js';
+import type { HubConfig } from '../common/config/schema.js';
+import { FEDERATION_ERRORS } from '../common/federation/errors.js';
+import { SelfErrors } from '../common/self-errors.js';
+import { createHubApp } from './api/app.js';
+import { FederationServer } from './federation/federation-server.js';
+import { HubMetrics } from './metrics/hub-metrics.js';
+import { HubState } from './state/hub-state.js';
+import { HubStore } from './store/hub-store.js';
+import { UserActions } from './store/user-actions.js';
+
+export interface HubOptions {
+  readonly config: HubConfig;
+  readonly logger: Logger;
+  /** Where the built UI lives (served at /). */
+  readonly uiDir: string;
+  /** Extra tokens accepted on /federate (the CLI's in-process agent). */
+  readonly extraTokens?: readonly string[];
+}
+
+/**
+ * A hub: federation in, merged state, persistence, API and metrics out. `Hub.start` wires the stages;
+ * `stop` is the graceful shutdown (stop accepting, final snapshot). Owned by the CLI.
+ */
+export class Hub {
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  private constructor(
+    readonly hubId: string,
+    readonly state: HubState,
+    private readonly store: HubStore,
+    private readonly server: Server,
+    private readonly federation: FederationServer,
+    readonly metrics: HubMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: HubOptions): Promise<Hub> {
+    const { config, logger } = options;
+    const log = logger.child({ component: 'hub' });
+    const state = new HubState({ samplesPerGroup: config.samples_per_group });
+    const store = new HubStore(config.data_dir, state, log);
+    const hubId = await store.open(config.hub_id);
+    const selfErrors = new SelfErrors();
+    const actions = new UserActions(state, store);
+    let federation: FederationServer | undefined;
+    const metrics = new HubMetrics(state, { maxSeries: config.metrics.max_series, sourceLabel: config.metrics.source_label }, () => federation?.connected ?? 0);
+    const tokens = [...config.agent_tokens, ...(options.extraTokens ?? [])];
+    if (tokens.length === 0) log.warn('hub.agent_tokens is empty: every federation connection will be refused');
+    federation = new FederationServer(state, {
+      hubId,
+      tokens,
+      frameBytes: config.limits.frameBytes,
+      logger: log.child({ stage: 'federation' }),
+      onRejected: (reason) => metrics.rejected.inc({ reason }),
+      onMerged: (_source, message, stats, micros, bytes) => {
+        metrics.messagesIn.inc({ type: message.t });
+        metrics.bytesIn.inc(bytes);
+        metrics.groupUpdates.inc(stats.groups);
+        metrics.mergeSeconds.observe(micros / 1e6);
+      },
+    });
+    let ready = false;
+    const app = createHubApp({
+      state, actions, adminToken: config.admin_token, selfErrors, logger: log.child({ stage: 'api' }),
+      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir,
+    });
+    const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
+    federation.attach(server);
+    const { host, port } = splitListen(config.listen);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const hub = new Hub(hubId, state, store, server, federation, metrics, log);
+    hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
+    ready = true;
+    const address = hub.address();
+    log.info({ hub_id: hubId, listen: `${address.host}:${address.port}`, data_dir: config.data_dir, federation_close_codes: Object.keys(FEDERATION_ERRORS).length }, 'hub listening');
+    return hub;
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.server.address() as AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  /** Writes a snapshot now; failures are logged and counted, never thrown (the next one retries). */
+  async snapshot(): Promise<void> {
+    try {
+      const figures = await this.store.snapshot(this.hubId);
+      this.metrics.snapshotSeconds.observe(figures.millis / 1000);
+      this.metrics.snapshotBytes.set(figures.bytes);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'snapshot failed; the previous snapshot is kept and the journal still holds user actions');
+    }
+  }
+
+  /** Graceful shutdown: stop accepting, close sources with a coded reason, final snapshot. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.snapshotTimer);
+    this.federation.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    await this.snapshot();
+    await this.store.close();
+    this.logger.info('hub stopped');
+  }
+}
