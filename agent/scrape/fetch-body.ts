@@ -40,6 +40,8 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
     throw toScrapeError(err, options.timeoutMs);
   }
   const { statusCode, headers, body } = response;
+  // Destroying the body below emits 'error'; without a listener that would crash the process.
+  body.on('error', () => undefined);
   if (statusCode !== 200) {
     body.destroy();
     const where = statusCode >= 300 && statusCode < 400 ? ` (redirect to ${String(headers.location ?? '?')} not followed)` : '';

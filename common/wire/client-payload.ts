@@ -23,8 +23,8 @@ export const CountSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_IN
 export const RawAggregateSchema = z.object({
   aggregation_key: z.string().min(1),
   total_count: CountSchema,
-  severity: z.unknown(),
-  created_at: z.unknown(),
+  severity: z.unknown().optional(),
+  created_at: z.unknown().optional(),
   latest_errors: z.array(z.unknown()).nullish().catch(undefined),
 });
 
@@ -32,22 +32,22 @@ const RawErrorSchema = z.object({
   class: z.string().nullish().catch(undefined),
   message: z.string().nullish().catch(undefined),
   stacktrace: z.array(z.unknown()).nullish().catch(undefined),
-  cause: z.unknown(),
+  cause: z.unknown().optional(),
 });
 
 const RawHttpContextSchema = z.object({
   request_method: z.string().nullish().catch(undefined),
   request_url: z.string().nullish().catch(undefined),
   request_headers: z.record(z.string(), z.unknown()).nullish().catch(undefined),
-  request_body: z.unknown(),
+  request_body: z.unknown().optional(),
 });
 
 const RawOccurrenceSchema = z.object({
   error: z.unknown(),
   uuid: z.string().min(1),
-  timestamp: z.unknown(),
-  severity: z.unknown(),
-  http_context: z.unknown(),
+  timestamp: z.unknown().optional(),
+  severity: z.unknown().optional(),
+  http_context: z.unknown().optional(),
 });
 
 /** One aggregate as read from a payload, its samples still raw. */
