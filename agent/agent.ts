@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { splitListen } from '../common/config/durations.js';
 import type { AgentConfig } from '../common/config/schema.js';
 import type { ServiceConfig } from '../common/config/service.js';
 import { PROTOCOL_VERSION, type WireTarget } from '../common/federation/messages.js';
+import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
 import { Aggregator } from './aggregate/aggregator.js';
 import type { StartMode } from './aggregate/start-mode.js';
@@ -124,14 +123,7 @@ export class Agent {
     let ready = false;
     const app = createAgentApp({ selfErrors, logger: log, metrics: () => m.render(), healths: () => pool.healths(), ready: () => ready });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
-    const { host, port } = splitListen(config.listen);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, config.listen);
 
     const discovery = services.map(
       (service) =>
@@ -158,8 +150,7 @@ export class Agent {
   }
 
   address(): { host: string; port: number } {
-    const a = this.server.address() as AddressInfo;
-    return { host: a.address, port: a.port };
+    return boundAddress(this.server);
   }
 
   /** Saves counters and origins to state_dir; a failure is logged (the next save retries). */
@@ -182,10 +173,7 @@ export class Agent {
     await this.shipper.drain(5_000);
     await this.saveState();
     this.shipper.close();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
     this.logger.info('agent stopped');
   }
 }

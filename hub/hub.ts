@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { splitListen } from '../common/config/durations.js';
 import type { HubConfig } from '../common/config/schema.js';
 import { FEDERATION_ERRORS } from '../common/federation/errors.js';
+import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
 import { createHubApp } from './api/app.js';
 import { FederationServer } from './federation/federation-server.js';
@@ -71,14 +70,7 @@ export class Hub {
     });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     federation.attach(server);
-    const { host, port } = splitListen(config.listen);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, config.listen);
     const hub = new Hub(hubId, state, store, server, federation, metrics, log);
     hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
     ready = true;
@@ -88,8 +80,7 @@ export class Hub {
   }
 
   address(): { host: string; port: number } {
-    const a = this.server.address() as AddressInfo;
-    return { host: a.address, port: a.port };
+    return boundAddress(this.server);
   }
 
   /** Writes a snapshot now; failures are logged and counted, never thrown (the next one retries). */
@@ -109,10 +100,7 @@ export class Hub {
     this.stopping = true;
     clearInterval(this.snapshotTimer);
     this.federation.close();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
     await this.snapshot();
     await this.store.close();
     this.logger.info('hub stopped');

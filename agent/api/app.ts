@@ -1,5 +1,6 @@
 import Koa from 'koa';
-import Router from '@koa/router';
+import type Router from '@koa/router';
+import { opsRoutes } from '../../common/http/ops-routes.js';
 import type { Logger } from 'pino';
 import type { SelfErrors } from '../../common/self-errors.js';
 import type { TargetHealth } from '../scrape/target-health.js';
@@ -32,29 +33,12 @@ export function createAgentApp(deps: AgentAppDeps): Koa {
       ctx.body = { error: { code: e.expose && e.code ? e.code : status >= 500 ? 'internal' : 'bad_request', message: e.expose && e.message ? e.message : 'internal error' } };
     }
   });
-  const router = new Router();
-  router.get('/-/health', (ctx) => {
-    ctx.type = 'text/plain';
-    ctx.body = 'OK';
-  });
-  router.get('/-/ready', (ctx) => {
-    const ready = deps.ready();
-    ctx.status = ready ? 200 : 503;
-    ctx.type = 'text/plain';
-    ctx.body = ready ? 'OK' : 'starting';
-  });
-  router.get('/metrics', async (ctx) => {
-    ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-    ctx.body = await deps.metrics();
-  });
+  const router = opsRoutes(deps);
   router.get('/targets', (ctx) => {
     ctx.body = deps.healths().map((h) => ({
       service: h.service, url: h.url, up: h.up, last_error: h.lastError, last_scrape: h.lastScrape > 0 ? new Date(h.lastScrape).toISOString() : null,
       duration_ms: h.durationMs, bytes: h.bytes, unchanged_bodies: h.unchanged, dropped_items: h.dropped,
     }));
-  });
-  router.get('/errors', (ctx) => {
-    ctx.body = deps.selfErrors.payload();
   });
   for (const r of [router, ...(deps.routers ?? [])]) {
     app.use(r.routes());

@@ -60,9 +60,14 @@ export function nestChain<T>(chain: readonly ErrorDetail[], build: (e: ErrorDeta
   return cause as T;
 }
 
+/** The recursive `error` object of the Periskop formats (client wire and server API share it). */
+export function toClientError(chain: readonly ErrorDetail[]): ClientError {
+  return nestChain<ClientError>(chain, (e, cause) => ({ class: e.class, message: e.message, stacktrace: e.stacktrace, cause }));
+}
+
 export function toClientOccurrence(o: Occurrence): ClientOccurrence {
   return {
-    error: nestChain<ClientError>(o.chain, (e, cause) => ({ class: e.class, message: e.message, stacktrace: e.stacktrace, cause })),
+    error: toClientError(o.chain),
     uuid: o.uuid,
     timestamp: toRfc3339(o.timestamp),
     severity: o.severity,

@@ -4,7 +4,7 @@ import type { SelfErrors } from '../../common/self-errors.js';
 import type { HubState } from '../state/hub-state.js';
 import type { UserActions } from '../store/user-actions.js';
 import { errorMiddleware } from './api-error.js';
-import { opsRoutes } from './ops/routes.js';
+import { opsRoutes } from '../../common/http/ops-routes.js';
 import { periskopRoutes } from './periskop/routes.js';
 import { staticUi } from './static-ui.js';
 

@@ -1,8 +1,8 @@
 import type { Occurrence } from '../../../common/occurrence.js';
 import { GO_ZERO_TIME_SECONDS, toUnixSeconds } from '../../../common/time.js';
-import { nestChain } from '../../../common/wire/client-format.js';
+import { toClientError } from '../../../common/wire/client-format.js';
 import type { HubGroup } from '../../state/group.js';
-import type { PeriskopAggregate, PeriskopError, PeriskopOccurrence } from './schema.js';
+import type { PeriskopAggregate, PeriskopOccurrence } from './schema.js';
 
 /** Periskop's API prints at most this many samples per aggregate. */
 export const PERISKOP_MAX_SAMPLES = 100;
@@ -13,7 +13,7 @@ export const PERISKOP_MAX_SAMPLES = 100;
  */
 export function toPeriskopOccurrence(o: Occurrence): PeriskopOccurrence {
   return {
-    error: nestChain<PeriskopError>(o.chain, (e, cause) => ({ class: e.class, message: e.message, stacktrace: e.stacktrace, cause })),
+    error: toClientError(o.chain),
     uuid: o.uuid,
     timestamp: toUnixSeconds(o.timestamp),
     severity: o.severity,

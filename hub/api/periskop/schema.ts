@@ -1,22 +1,14 @@
 import { z } from 'zod';
 import { SeveritySchema } from '../../../common/severity.js';
+import { ClientErrorSchema } from '../../../common/wire/client-format.js';
 
 /**
  * The Periskop server API's response shapes (what Periskop's UI, Backstage plugin and scripts read).
  * Checked against Periskop's own fixtures in test/hub/periskop-api.test.ts.
  */
-export interface PeriskopError {
-  class: string;
-  message: string;
-  stacktrace: string[] | null;
-  cause: PeriskopError | null;
-}
-export const PeriskopErrorSchema: z.ZodType<PeriskopError> = z.lazy(() =>
-  z.object({ class: z.string(), message: z.string(), stacktrace: z.array(z.string()).nullable(), cause: PeriskopErrorSchema.nullable() }),
-);
-
 export const PeriskopOccurrenceSchema = z.object({
-  error: PeriskopErrorSchema,
+  /** The same recursive error object as the client wire format. */
+  error: ClientErrorSchema,
   uuid: z.string(),
   timestamp: z.number().int(),
   severity: SeveritySchema,

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { SelfErrors } from '../../../common/self-errors.js';
+import type { SelfErrors } from '../self-errors.js';
 
 export interface OpsRoutesDeps {
   readonly metrics: () => Promise<string>;
@@ -7,7 +7,10 @@ export interface OpsRoutesDeps {
   readonly ready: () => boolean;
 }
 
-/** Operational endpoints: `/-/health`, `/-/ready`, `/metrics`, `/errors` (the hub's own errors). */
+/**
+ * Operational endpoints every Crowsnest process serves: `/-/health`, `/-/ready`, `/metrics`,
+ * `/errors` (the process's own errors in the Periskop client format).
+ */
 export function opsRoutes(deps: OpsRoutesDeps): Router {
   const router = new Router();
   router.get('/-/health', (ctx) => {
