@@ -59,7 +59,10 @@ export class Agent {
     const resumed = saved !== undefined && saved.name === config.name;
     if (saved !== undefined && !resumed) log.warn({ saved_name: saved.name }, 'state_dir holds another agent\'s state; starting a new epoch');
     const epoch = resumed ? saved.epoch : newEpoch();
-    const startMode: StartMode = resumed ? 'exact' : hubs.length === 0 ? 'first-start' : 'pending';
+    // A state saved before any hub answered is still undecided: keep its held-back baselines pending.
+    const startMode: StartMode = resumed
+      ? (saved.aggregator.startMode === 'pending' && hubs.length > 0 ? 'pending' : 'exact')
+      : hubs.length === 0 ? 'first-start' : 'pending';
     const maxInterval = Math.max(10_000, ...services.map((s) => s.scraper.refresh_interval));
 
     let shipper: Shipper | undefined;
@@ -82,7 +85,9 @@ export class Agent {
       limits: config.limits,
       sink: {
         ingest: (service, originId, payload, now) => {
-          const r = aggregator.observe(service, originId, payload.aggregates, now);
+          // Only a payload read whole tells that a missing key was reset by a restart of the target.
+          const complete = Object.keys(payload.dropped).length === 0;
+          const r = aggregator.observe(service, originId, payload.aggregates, now, complete);
           metrics?.increments.inc({ service }, r.increments);
           for (const [reason, n] of Object.entries(payload.dropped)) metrics?.dropped.inc({ reason }, n);
           if (r.invalidSamples > 0) metrics?.dropped.inc({ reason: 'sample_invalid' }, r.invalidSamples);
@@ -142,7 +147,13 @@ export class Agent {
     shipper.start();
     for (const d of discovery) d.start();
     if (stateStore !== undefined) agent.timers.push(setInterval(() => void agent.saveState(), config.state_interval));
-    agent.timers.push(setInterval(() => aggregator.expireOrigins(Date.now(), config.origin_ttl), Math.min(60_000, config.origin_ttl)));
+    agent.timers.push(setInterval(() => {
+      // Targets still in discovery keep their counter state however long they are down (their count is
+      // bounded by discovery), so one coming back is not counted twice; only pushers and gone targets expire.
+      const now = Date.now();
+      for (const [service, origin] of pool.liveOrigins()) aggregator.touch(service, origin, now);
+      aggregator.expireOrigins(now, config.origin_ttl);
+    }, Math.min(60_000, config.origin_ttl)));
     ready = true;
     const a = agent.address();
     log.info({ listen: `${a.host}:${a.port}`, epoch, start_mode: startMode, services: services.length, hubs: hubs.length }, 'agent started');

@@ -43,26 +43,36 @@ export function formatDuration(ms: number): string {
   return parts.join('');
 }
 
+/** The largest time a JavaScript Date can hold (ms), year 275760. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * RFC 3339 date-time with any fraction precision. The offset may lack its colon (`+0100`) or be missing
+ * altogether, as naive Python `isoformat()` prints it; a missing offset means UTC, never local time.
+ */
+const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+
 /** Year 1 in Go's zero time, which Periskop prints for a missing `created_at`. */
 export const GO_ZERO_TIME_SECONDS = -62135596800;
 
 /**
  * Reads a timestamp from untrusted input: RFC 3339 with any fraction precision and offset, or a number
  * of seconds (ms when it is too large to be seconds). Returns ms since the epoch, 0 when missing,
- * unparseable or Go's zero time.
+ * unparseable, outside the range of dates or Go's zero time.
  * Example: parseTimestamp('2021-09-03T13:58:15.932289427Z') === 1630677495932.
  */
 export function parseTimestamp(value: unknown): number {
   let ms: number;
   if (typeof value === 'string') {
-    if (value.length === 0 || value.length > 64) return 0;
-    ms = Date.parse(value);
+    const m = value.length <= 64 ? RFC3339_RE.exec(value) : null;
+    if (m === null) return 0;
+    ms = Date.parse(m[1] === undefined ? `${value}Z` : value);
   } else if (typeof value === 'number') {
     ms = Math.abs(value) < 1e11 ? value * 1000 : value;
   } else {
     return 0;
   }
-  if (!Number.isFinite(ms) || ms <= 0) return 0;
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_DATE_MS) return 0;
   return Math.floor(ms);
 }
 

@@ -1,4 +1,4 @@
-import type { Limits } from '../../common/limits.js';
+import { type Limits, truncate } from '../../common/limits.js';
 import { diffCumulative } from '../../common/merge/cumulative.js';
 import { minCreatedAt } from '../../common/merge/group-fields.js';
 import { mergeSamples } from '../../common/merge/samples.js';
@@ -32,6 +32,8 @@ export interface ApplyResult {
 interface ServiceState {
   readonly groups: Map<string, AgentGroup>;
   readonly origins: Map<string, OriginState>;
+  /** Baselines of origins forgotten while the start was pending, per key; settled by resolveStart. */
+  readonly heldBack: Map<string, number>;
 }
 
 /**
@@ -57,7 +59,7 @@ export class Aggregator {
   private service(name: string): ServiceState {
     let s = this.services.get(name);
     if (s === undefined) {
-      s = { groups: new Map(), origins: new Map() };
+      s = { groups: new Map(), origins: new Map(), heldBack: new Map() };
       this.services.set(name, s);
     }
     return s;
@@ -66,8 +68,10 @@ export class Aggregator {
   /**
    * Applies one observation of an origin's cumulative state (a scrape or a push).
    * Example: origin last saw k=5, now k=3: a reset, the group count grows by 3.
+   * `complete`: the aggregates are everything the origin reported (nothing was dropped), so a key
+   * missing from them was reset by a restart of the target.
    */
-  observe(serviceName: string, originId: string, aggregates: readonly ParsedAggregate[], now: number): ApplyResult {
+  observe(serviceName: string, originId: string, aggregates: readonly ParsedAggregate[], now: number, complete = true): ApplyResult {
     const service = this.service(serviceName);
     let origin = service.origins.get(originId);
     const firstObservation = origin === undefined;
@@ -132,6 +136,16 @@ export class Aggregator {
       }
       if (changed) this.options.onChange(group);
     }
+    // A Periskop client never forgets a key while it runs: a key missing from a complete payload is a
+    // reset observed at zero, so when it comes back all of it is new (last 5, missing, next 5: 10).
+    if (complete && origin.last.size > aggregates.length) {
+      const present = new Set(aggregates.map((a) => a.key));
+      for (const key of origin.last.keys()) {
+        if (present.has(key)) continue;
+        origin.last.delete(key);
+        resets++;
+      }
+    }
     return { increments, newSamples, invalidSamples, resets };
   }
 
@@ -143,11 +157,12 @@ export class Aggregator {
     let newest = 0;
     const oldestHeld = group.samples.length >= cap ? group.samples[group.samples.length - 1] : undefined;
     for (const raw of raws) {
-      const uuid = rawSampleUuid(raw);
-      if (uuid === undefined) {
+      const rawUuid = rawSampleUuid(raw);
+      if (rawUuid === undefined) {
         invalid++;
         continue;
       }
+      const uuid = truncate(rawUuid, this.options.limits.uuidChars);
       if (group.samples.some((s) => s.uuid === uuid)) continue;
       if (oldestHeld !== undefined) {
         const ts = parseTimestamp((raw as { timestamp?: unknown }).timestamp);
@@ -202,24 +217,37 @@ export class Aggregator {
     if (this.mode !== 'pending') return;
     this.mode = restart ? 'restart' : 'first-start';
     for (const service of this.services.values()) {
+      if (!restart) this.addBaselines(service, service.heldBack);
+      service.heldBack.clear();
       for (const origin of service.origins.values()) {
         if (origin.baseline === undefined) continue;
-        if (!restart) {
-          for (const [key, value] of origin.baseline) {
-            const group = service.groups.get(key);
-            if (group === undefined) continue;
-            group.count += value;
-            this.options.onChange(group);
-          }
-        }
+        if (!restart) this.addBaselines(service, origin.baseline);
         origin.baseline = undefined;
       }
     }
   }
 
+  private addBaselines(service: ServiceState, baselines: ReadonlyMap<string, number>): void {
+    for (const [key, value] of baselines) {
+      const group = service.groups.get(key);
+      if (group === undefined) continue;
+      group.count += value;
+      this.options.onChange(group);
+    }
+  }
+
+  /** Drops an origin's counter state, keeping a pending baseline for resolveStart. */
+  private dropOrigin(service: ServiceState, id: string): void {
+    const origin = service.origins.get(id);
+    if (origin === undefined) return;
+    for (const [key, value] of origin.baseline ?? []) service.heldBack.set(key, (service.heldBack.get(key) ?? 0) + value);
+    service.origins.delete(id);
+  }
+
   /** Forgets an origin's counter state (its contribution stays in the counts). */
   forgetOrigin(serviceName: string, originId: string): void {
-    this.services.get(serviceName)?.origins.delete(originId);
+    const service = this.services.get(serviceName);
+    if (service !== undefined) this.dropOrigin(service, originId);
   }
 
   /** Forgets origins silent for longer than `ttlMs`; returns how many were dropped. */
@@ -228,7 +256,7 @@ export class Aggregator {
     for (const service of this.services.values()) {
       for (const [id, origin] of service.origins) {
         if (now - origin.lastObservedAt > ttlMs) {
-          service.origins.delete(id);
+          this.dropOrigin(service, id);
           dropped++;
         }
       }
@@ -265,10 +293,13 @@ export class Aggregator {
         groups: [...s.groups.values()].map((g) => ({
           key: g.key, severity: g.severity, createdAt: g.createdAt, lastSeen: g.lastSeen, count: g.count, samples: g.samples,
         })),
-        origins: [...s.origins.values()].map((o) => ({ id: o.id, lastObservedAt: o.lastObservedAt, last: [...o.last] })),
+        origins: [...s.origins.values()].map((o) => ({
+          id: o.id, lastObservedAt: o.lastObservedAt, last: [...o.last], ...(o.baseline === undefined ? {} : { baseline: [...o.baseline] }),
+        })),
+        ...(s.heldBack.size === 0 ? {} : { heldBack: [...s.heldBack] }),
       });
     }
-    return { services };
+    return { startMode: this.mode, services };
   }
 
   /** Loads a saved state into an empty aggregator (start mode `exact`). */
@@ -279,17 +310,24 @@ export class Aggregator {
         s.groups.set(g.key, { service: saved.name, ...g });
       }
       for (const o of saved.origins) {
-        s.origins.set(o.id, { id: o.id, lastObservedAt: o.lastObservedAt, last: new Map(o.last), baseline: undefined });
+        // Baselines only matter while the start is still pending.
+        const baseline = this.mode === 'pending' && o.baseline !== undefined ? new Map(o.baseline) : undefined;
+        s.origins.set(o.id, { id: o.id, lastObservedAt: o.lastObservedAt, last: new Map(o.last), baseline });
       }
+      if (this.mode === 'pending') for (const [key, value] of saved.heldBack ?? []) s.heldBack.set(key, (s.heldBack.get(key) ?? 0) + value);
     }
   }
 }
 
 /** The serialisable form of the aggregator (see agent/state). */
 export interface AggregatorState {
+  /** The start mode when saved (absent in files written before it was saved): 'pending' must survive a restart. */
+  startMode?: StartMode;
   services: {
     name: string;
     groups: Omit<AgentGroup, 'service'>[];
-    origins: { id: string; lastObservedAt: number; last: [string, number][] }[];
+    origins: { id: string; lastObservedAt: number; last: [string, number][]; baseline?: [string, number][] }[];
+    /** Baselines of origins forgotten while pending. */
+    heldBack?: [string, number][];
   }[];
 }

@@ -56,6 +56,11 @@ export class ScrapeLoop {
     this.health = newHealth(target.service, target.url);
   }
 
+  /** The origin currently answering at this URL (undefined before the first good scrape). */
+  get origin(): string | undefined {
+    return this.originId;
+  }
+
   start(): void {
     this.schedule(offsetFor(this.target.url, this.config.refresh_interval));
   }

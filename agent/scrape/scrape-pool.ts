@@ -51,6 +51,11 @@ export class ScrapePool {
     }
   }
 
+  /** [service, origin id] of every discovered target that has answered once. */
+  *liveOrigins(): IterableIterator<[string, string]> {
+    for (const loop of this.loops.values()) if (loop.origin !== undefined) yield [loop.target.service, loop.origin];
+  }
+
   healths(): TargetHealth[] {
     return [...this.loops.values()].map((l) => l.health);
   }

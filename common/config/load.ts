@@ -33,22 +33,22 @@ const ENV_RE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * may be unset); `$$` is a literal `$`.
  * Done on parsed values, not on the raw text, so a secret can never inject YAML.
  */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: Path, problems: string[]): unknown {
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: Path, problems: string[], line: (path: Path) => string): unknown {
   if (typeof value === 'string') {
     return value.replace(ENV_RE, (match, name: string | undefined, fallback: string | undefined) => {
       if (name === undefined) return '$';
       const v = env[name] ?? fallback;
       if (v === undefined) {
-        problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+        problems.push(`${formatPath(path)}${line(path)}: environment variable ${name} is not set`);
         return match;
       }
       return v;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], problems));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], problems, line));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, [...path, k], problems);
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, [...path, k], problems, line);
     return out;
   }
   return value;
@@ -95,19 +95,23 @@ export function parseConfig(text: string, file = '<config>', env: NodeJS.Process
     throw new ConfigError(file, ['(top level): expected a mapping with "hub:", "agent:" or "services:"']);
   }
   const problems: string[] = [];
-  let value = interpolate(raw, env, [], problems) as Record<string, unknown>;
+  const line = (path: Path) => lineOf(doc, counter, path);
+  let value = interpolate(raw, env, [], problems, line) as Record<string, unknown>;
   if (problems.length > 0) throw new ConfigError(file, problems);
-  if ('services' in value && !('agent' in value) && !('hub' in value)) value = fromPeriskop(value);
+  const periskop = 'services' in value && !('agent' in value) && !('hub' in value);
+  if (periskop) value = fromPeriskop(value);
+  // A Periskop file has no `agent:`: name paths the way they are written in it.
+  const inFile = (path: Path): Path => (periskop && path[0] === 'agent' && path[1] === 'services' ? path.slice(1) : path);
   const parsed = ConfigSchema.safeParse(value);
   if (!parsed.success) {
-    throw new ConfigError(file, describeIssues(parsed.error, (path) => lineOf(doc, counter, path)));
+    throw new ConfigError(file, describeIssues(parsed.error, inFile, line));
   }
   return parsed.data;
 }
 
-function describeIssues(error: z.ZodError, line: (path: Path) => string): string[] {
+function describeIssues(error: z.ZodError, inFile: (path: Path) => Path, line: (path: Path) => string): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    const path = inFile(issue.path.filter((p): p is string | number => typeof p !== 'symbol'));
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => `${formatPath([...path, k])}${line([...path, k])}: unknown key "${k}"`).join('\n  - ');
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import { DEFAULT_LIMITS, type Limits, TRUNCATION_MARK } from '../limits.js';
 import { DurationSchema, ListenSchema } from './durations.js';
 import { ServiceConfigSchema } from './service.js';
 
@@ -12,9 +12,20 @@ import { ServiceConfigSchema } from './service.js';
 const Token = z.string().min(1, 'a token must not be empty');
 const Labels = z.record(z.string(), z.string()).default({});
 
+/**
+ * Upper bounds set by the federation schema (messages.ts, occurrence.ts): a larger limit would build
+ * messages every hub refuses. A chain holds the error and `causeDepth` causes; a cut key gets the mark.
+ */
+const LIMIT_MAXIMA: Partial<Record<keyof Limits, number>> = {
+  causeDepth: 63,
+  keyChars: 4096 - TRUNCATION_MARK.length,
+};
+
 const LimitsSchema = z
   .strictObject(
-    Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [k, z.number().int().positive().optional()])) as Record<
+    Object.fromEntries(
+      Object.keys(DEFAULT_LIMITS).map((k) => [k, z.number().int().positive().max(LIMIT_MAXIMA[k as keyof Limits] ?? Number.MAX_SAFE_INTEGER).optional()]),
+    ) as Record<
       keyof Limits,
       z.ZodOptional<z.ZodNumber>
     >,

@@ -203,7 +203,7 @@ function parseHttpContext(value: unknown, limits: Limits): HttpContext | null {
 /** Keeps string-valued headers, drops sensitive ones, at most `limits.headers` of them. */
 export function parseHeaders(value: Record<string, unknown> | null | undefined, limits: Limits): Record<string, string> | null {
   if (value === null || value === undefined) return null;
-  // A null prototype, so a header named `__proto__` is just a header.
+  // A null prototype keeps oddly named headers inert (zod's record already drops a `__proto__` key).
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   let kept = 0;
   for (const name of Object.keys(value)) {

@@ -2,7 +2,10 @@ import { minCreatedAt } from '../../common/merge/group-fields.js';
 import { mergeLineageCount } from '../../common/merge/lineage-counts.js';
 import { mergeSamples } from '../../common/merge/samples.js';
 import type { WireGroup } from '../../common/federation/messages.js';
+import { SEVERITIES, type Severity } from '../../common/severity.js';
 import type { HubGroup } from './group.js';
+
+const moreSevere = (a: Severity, b: Severity): boolean => SEVERITIES.indexOf(a) > SEVERITIES.indexOf(b);
 
 /** What merging one wire group into a held group did. */
 export interface MergeOutcome {
@@ -42,8 +45,12 @@ export function mergeGroup(group: HubGroup, update: WireGroup, lineageIds: (ref:
     group.createdAt = createdAt;
     changed = true;
   }
-  if (update.last_seen >= group.lastSeen && (update.last_seen > group.lastSeen || update.severity !== group.severity)) {
+  if (update.last_seen > group.lastSeen) {
     group.lastSeen = update.last_seen;
+    group.severity = update.severity;
+    changed = true;
+  } else if (update.last_seen === group.lastSeen && moreSevere(update.severity, group.severity)) {
+    // A tie is settled by severity, so the result does not depend on arrival order.
     group.severity = update.severity;
     changed = true;
   }

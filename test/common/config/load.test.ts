@@ -192,7 +192,7 @@ describe('parseConfig', () => {
     });
 
     it('names a missing environment variable', () => {
-      expect(problemsOf(yaml(['agent:', '  name: a', '  hubs:', '    - url: ws://hub:7777/federate', '      token: "${CROWSNEST_TOKEN}"']))).toMatchInlineSnapshot(`"agent.hubs[0].token: environment variable CROWSNEST_TOKEN is not set"`);
+      expect(problemsOf(yaml(['agent:', '  name: a', '  hubs:', '    - url: ws://hub:7777/federate', '      token: "${CROWSNEST_TOKEN}"']))).toMatchInlineSnapshot(`"agent.hubs[0].token (line 5): environment variable CROWSNEST_TOKEN is not set"`);
     });
 
     it('names a value of the wrong type', () => {

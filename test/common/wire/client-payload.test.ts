@@ -19,7 +19,7 @@ const validAggregate = (key: string, total_count: unknown = 1) => ({
   aggregation_key: key, total_count, severity: 'error', created_at: '2020-02-17T22:42:45Z', latest_errors: [],
 });
 
-/** The first raw sample of the aggregate at `index` in a fixture, parsed. */
+/** Raw sample `sample` of aggregate `index` in a fixture, parsed. */
 function fixtureSample(file: string, index: number, sample: number): Occurrence | undefined {
   const payload = parse(periskopFixture(file));
   return parseRawOccurrence(payload.aggregates[index]?.rawSamples[sample], DEFAULT_LIMITS);

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { SeveritySchema } from '../severity.js';
+
+/**
+ * API v1 (DESIGN section 5): the JSON the hub answers under `/api/v1/` and the UI reads. The only
+ * definition of these shapes: the hub's presenters build them, the UI imports the types, tests parse
+ * answers with them. Times are ISO 8601 strings (UTC), null when unknown.
+ */
+
+const Iso = z.string().nullable();
+
+/** Counts per bucket, oldest first: bucket i covers [start + i*step_ms, start + (i+1)*step_ms). */
+export const SeriesSchema = z.object({
+  start: z.string(),
+  step_ms: z.number().int().positive(),
+  values: z.array(z.number().int().nonnegative()),
+});
+export type Series = z.infer<typeof SeriesSchema>;
+
+export const ErrorStatusSchema = z.enum(['unresolved', 'resolved', 'regressed']);
+export type ErrorStatus = z.infer<typeof ErrorStatusSchema>;
+
+export const SeverityCountsSchema = z.object({ info: z.number(), warning: z.number(), error: z.number() });
+
+/** `GET /api/v1/services`: one row per service. */
+export const ServiceSummarySchema = z.object({
+  name: z.string(),
+  /** Groups not resolved (unresolved + regressed). */
+  open_errors: z.number().int(),
+  groups: z.number().int(),
+  /** Occurrences of open groups by severity. */
+  counts: SeverityCountsSchema,
+  /** Open groups by severity. */
+  groups_by_severity: SeverityCountsSchema,
+  total_count: z.number(),
+  last_seen: Iso,
+  /** Occurrences per minute over the last hour, for a sparkline. */
+  sparkline: SeriesSchema,
+});
+export type ServiceSummary = z.infer<typeof ServiceSummarySchema>;
+export const ServicesResponseSchema = z.object({ items: z.array(ServiceSummarySchema) });
+export type ServicesResponse = z.infer<typeof ServicesResponseSchema>;
+
+/** One group in a list. `class` and `message` are those of its newest sample ('' when none). */
+export const ErrorSummarySchema = z.object({
+  service: z.string(),
+  key: z.string(),
+  severity: SeveritySchema,
+  status: ErrorStatusSchema,
+  total_count: z.number(),
+  created_at: Iso,
+  last_seen: Iso,
+  resolved_at: Iso,
+  regressed_at: Iso,
+  class: z.string(),
+  message: z.string(),
+  sparkline: SeriesSchema,
+});
+export type ErrorSummary = z.infer<typeof ErrorSummarySchema>;
+
+export const ErrorListResponseSchema = z.object({
+  items: z.array(ErrorSummarySchema),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: z.string().nullable(),
+  /** Groups matching the filters (all pages). */
+  total: z.number().int(),
+});
+export type ErrorListResponse = z.infer<typeof ErrorListResponseSchema>;
+
+/** Query of `GET /api/v1/services/{name}/errors`. */
+export const ErrorListQuerySchema = z.strictObject({
+  q: z.string().max(1000).optional(),
+  severity: SeveritySchema.optional(),
+  status: z.enum(['unresolved', 'resolved', 'regressed', 'all']).default('unresolved'),
+  sort: z.enum(['count', 'last_seen', 'created_at']).default('last_seen'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().max(2048).optional(),
+});
+export type ErrorListQuery = z.infer<typeof ErrorListQuerySchema>;
+
+export const ErrorDetailSchema = z.object({ class: z.string(), message: z.string(), stacktrace: z.array(z.string()).nullable() });
+
+/** A sample as v1 shows it: the cause chain flat, `chain[0]` the error itself. */
+export const SampleSchema = z.object({
+  uuid: z.string(),
+  timestamp: Iso,
+  severity: SeveritySchema,
+  chain: z.array(ErrorDetailSchema),
+  http: z
+    .object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()).nullable(), body: z.string() })
+    .nullable(),
+});
+export type Sample = z.infer<typeof SampleSchema>;
+
+/** Who contributed how much to a group: lineages grouped by the source that delivered them. */
+export const ContributionSchema = z.object({
+  /** The agent (lineage name). */
+  agent: z.string(),
+  /** The child hub it came through, nearest this hub first; empty when the agent is directly connected. */
+  via: z.array(z.string()),
+  labels: z.record(z.string(), z.string()),
+  count: z.number(),
+});
+export type Contribution = z.infer<typeof ContributionSchema>;
+
+export const ErrorGroupResponseSchema = ErrorSummarySchema.extend({
+  samples: z.array(SampleSchema),
+  sources: z.array(ContributionSchema),
+  series: z.object({ minutes: SeriesSchema, hours: SeriesSchema }),
+});
+export type ErrorGroupResponse = z.infer<typeof ErrorGroupResponseSchema>;
+
+export const SourceSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['agent', 'hub']),
+  connected: z.boolean(),
+  labels: z.record(z.string(), z.string()),
+  epoch: z.string(),
+  last_seq: z.number().nullable(),
+  connected_at: Iso,
+  last_message_at: Iso,
+  /** ms since the last message (null when never). */
+  lag_ms: z.number().nullable(),
+  targets_up: z.number().int(),
+  targets_down: z.number().int(),
+  messages: z.number().int(),
+  bytes: z.number().int(),
+  connections: z.number().int(),
+  anomalies: z.number().int(),
+  path: z.array(z.string()),
+  version: z.string(),
+});
+export type SourceView = z.infer<typeof SourceSchema>;
+export const SourcesResponseSchema = z.object({ items: z.array(SourceSchema) });
+
+export const TargetSchema = z.object({
+  service: z.string(),
+  url: z.string(),
+  agent: z.string(),
+  up: z.boolean(),
+  last_error: z.string(),
+  last_scrape: Iso,
+  duration_ms: z.number(),
+  bytes: z.number(),
+});
+export type TargetView = z.infer<typeof TargetSchema>;
+export const TargetsResponseSchema = z.object({ items: z.array(TargetSchema) });
+
+/** `{error: {code, message}}`, with the HTTP status telling the class of problem. */
+export const ApiErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** Events on `GET /api/v1/events` (Server-Sent Events; `event:` is the type, `data:` the JSON). */
+export const LiveEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('groups'), service: z.string(), keys: z.array(z.string()) }),
+  z.object({ type: z.literal('services') }),
+  z.object({ type: z.literal('sources') }),
+  z.object({ type: z.literal('alert') }),
+]);
+export type LiveEvent = z.infer<typeof LiveEventSchema>;
