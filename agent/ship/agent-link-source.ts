@@ -32,11 +32,12 @@ export class AgentLinkSource implements LinkSource<AgentGroup> {
         const samples = sinceMark < 0 ? g.samples : g.samples.filter((s) => aggregator.sampleMark(s) > sinceMark);
         return {
           service: g.service,
-          group: { key: g.key, severity: g.severity, counts: [[0, g.count]], created_at: g.createdAt, last_seen: g.lastSeen, samples: [...samples] },
+          group: { key: g.key, severity: g.severity, counts: [[0, g.count]], created_at: g.createdAt, last_seen: g.lastSeen, samples },
         };
       },
       pendingLineageDefs: () => undefined,
       commitLineageDefs: () => undefined,
+      rollbackLineageDefs: () => undefined,
     };
   }
 }

@@ -1,4 +1,8 @@
+import type { Occurrence } from '../occurrence.js';
 import type { LineageDef, WireGroup, WireTarget } from './messages.js';
+
+/** A group as a source hands it to its link: the wire group with plain samples (the link encodes them). */
+export type SourceGroup = Omit<WireGroup, 'samples'> & { samples: readonly Occurrence[] };
 
 /**
  * What a federation link ships from: the agent's aggregator, or a hub's state when it streams to a
@@ -19,9 +23,11 @@ export interface LinkSource<G extends object> {
 /** Lives for one WebSocket connection. */
 export interface LinkConnection<G extends object> {
   /** The group as it goes on the wire, with samples whose mark is above `sinceMark` (-1: all). */
-  toWire(group: G, sinceMark: number): { service: string; group: WireGroup };
+  toWire(group: G, sinceMark: number): { service: string; group: SourceGroup };
   /** Lineage definitions used by `toWire` and not yet sent on this connection (none: undefined). */
   pendingLineageDefs(): LineageDef[] | undefined;
   /** The pending definitions went out in a message: never send them again on this connection. */
   commitLineageDefs(): void;
+  /** The message that would have carried the pending definitions was not sent (it was split). */
+  rollbackLineageDefs(): void;
 }

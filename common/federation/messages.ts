@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OccurrenceSchema } from '../occurrence.js';
+import { HttpContextSchema } from '../occurrence.js';
 import { SeveritySchema } from '../severity.js';
 import { CountSchema } from '../wire/client-payload.js';
 
@@ -53,6 +53,27 @@ export const LineageDefSchema = z.object({
 });
 export type LineageDef = z.infer<typeof LineageDefSchema>;
 
+/**
+ * A sample on the wire: an Occurrence whose class, message and stack trace may be references into the
+ * connection's string table (see string-table.ts and the message field `strings`).
+ */
+const StringOrRef = z.union([z.string(), z.number().int().positive()]);
+export const WireOccurrenceSchema = z.object({
+  uuid: z.string().min(1).max(1024),
+  timestamp: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  severity: SeveritySchema,
+  chain: z
+    .array(z.object({ class: StringOrRef, message: StringOrRef, stacktrace: z.union([z.array(z.string()), z.number().int().positive()]).nullable() }))
+    .min(1)
+    .max(64),
+  http: HttpContextSchema.nullable(),
+});
+export type WireOccurrence = z.infer<typeof WireOccurrenceSchema>;
+
+/** A string table definition: [id, a string (class or message) or a list of stack lines]. */
+export const WireStringDefSchema = z.tuple([z.number().int().positive(), z.union([z.string(), z.array(z.string()).max(10_000)])]);
+export type WireStringDef = z.infer<typeof WireStringDefSchema>;
+
 /** One group's state: cumulative counts per lineage, never increments. */
 export const WireGroupSchema = z.object({
   key: z.string().min(1).max(4096),
@@ -61,7 +82,7 @@ export const WireGroupSchema = z.object({
   counts: z.array(z.tuple([z.number().int().nonnegative(), CountSchema])).max(100_000),
   created_at: Ms,
   last_seen: Ms,
-  samples: z.array(OccurrenceSchema).max(1000),
+  samples: z.array(WireOccurrenceSchema).max(1000),
 });
 export type WireGroup = z.infer<typeof WireGroupSchema>;
 
@@ -88,6 +109,8 @@ export type WireTarget = z.infer<typeof WireTargetSchema>;
 const StateFields = {
   seq: Seq,
   lineages: z.array(LineageDefSchema).max(100_000).optional(),
+  /** String table definitions first used by this message. */
+  strings: z.array(WireStringDefSchema).max(65_536).optional(),
   services: z.array(WireServiceSchema),
   targets: z.array(WireTargetSchema).max(1_000_000),
   /** Targets gone since the last message, as [agent, service, url]. */

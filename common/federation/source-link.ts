@@ -5,6 +5,7 @@ import { decodeHubMessage, encodeMessage } from './codec.js';
 import { federationErrorName, FederationError } from './errors.js';
 import type { LinkConnection, LinkSource } from './link-source.js';
 import type { Delta, Hello, Sync, Welcome, WireService, WireTarget } from './messages.js';
+import { WireStringEncoder } from './string-table.js';
 
 export interface SourceLinkOptions {
   readonly url: string;
@@ -69,6 +70,7 @@ const targetKey = (t: { service: string; url: string }) => `${t.service}\u0000${
 export class SourceLink<G extends object> {
   private ws: WebSocket | undefined;
   private connection: LinkConnection<G> | undefined;
+  private strings: WireStringEncoder | undefined;
   private ready = false;
   private closed = false;
   private attempt = 0;
@@ -172,6 +174,7 @@ export class SourceLink<G extends object> {
     ws.binaryType = 'nodebuffer';
     ws.on('open', () => {
       this.connection = this.source.openConnection();
+      this.strings = new WireStringEncoder();
       this.alive = true;
       this.send({ t: 'hello', ...this.options.hello });
       this.welcomeTimer = setTimeout(() => {
@@ -236,6 +239,7 @@ export class SourceLink<G extends object> {
     clearTimeout(this.welcomeTimer);
     this.ready = false;
     this.connection = undefined;
+    this.strings = undefined;
     const f = this.inFlight;
     this.inFlight = undefined;
     if (f !== undefined) {
@@ -297,7 +301,7 @@ export class SourceLink<G extends object> {
 
   private pump(): void {
     const ws = this.ws;
-    if (!this.ready || this.inFlight !== undefined || ws === undefined || this.connection === undefined) return;
+    if (!this.ready || this.inFlight !== undefined || ws === undefined || this.connection === undefined || this.strings === undefined) return;
     const nothing = this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !(this.syncing && this.syncPart === 0);
     if (nothing) return;
     if (!this.syncing && Date.now() - this.lastSendAt < this.options.flushIntervalMs) {
@@ -313,10 +317,10 @@ export class SourceLink<G extends object> {
       }, 100);
       return;
     }
-    this.sendNext(this.connection);
+    this.sendNext(this.connection, this.strings);
   }
 
-  private sendNext(connection: LinkConnection<G>): void {
+  private sendNext(connection: LinkConnection<G>, strings: WireStringEncoder): void {
     const sampleMark = this.source.currentSampleMark();
     let batch: G[] = [];
     for (const g of this.dirty) {
@@ -333,32 +337,39 @@ export class SourceLink<G extends object> {
         const { service, group } = connection.toWire(g, since);
         let s = services.get(service);
         if (s === undefined) services.set(service, (s = { name: service, groups: [] }));
-        s.groups.push(group);
+        s.groups.push({ ...group, samples: group.samples.map((o) => strings.encode(o)) });
       }
       const seq = this.seq + 1;
       const last = this.syncing && this.dirty.size === batch.length;
       const lineages = connection.pendingLineageDefs();
+      const stringDefs = strings.pendingDefinitions();
       const body = {
         seq,
         services: [...services.values()],
         targets,
         ...(lineages !== undefined ? { lineages } : {}),
+        ...(stringDefs !== undefined ? { strings: stringDefs } : {}),
         ...(removed.length > 0 ? { targets_removed: removed } : {}),
       };
       const message: Sync | Delta = this.syncing ? { t: 'sync', ...body, part: this.syncPart, last } : { t: 'delta', ...body };
       const frame = encodeMessage(message);
       if (frame.length > this.options.frameBytes * 0.9 && batch.length > 1) {
-        // Too big for one frame: halve the batch (extra lineage definitions are harmless).
+        // Too big for one frame: halve the batch and encode again.
+        connection.rollbackLineageDefs();
+        strings.rollback();
         batch = batch.slice(0, Math.ceil(batch.length / 2));
         continue;
       }
       if (frame.length > this.options.frameBytes && !withoutSamples) {
         // One group whose samples alone exceed a frame: ship its counts, never block the link.
         this.options.logger.warn({ hub: this.options.url, bytes: frame.length }, 'group samples exceed the frame limit; sending counts only');
+        connection.rollbackLineageDefs();
+        strings.rollback();
         withoutSamples = true;
         continue;
       }
       connection.commitLineageDefs();
+      strings.commit();
       for (const g of batch) this.dirty.delete(g);
       for (const t of targets) this.dirtyTargets.delete(targetKey(t));
       for (const r of removed) this.removedTargets.delete(targetKey({ service: r[1], url: r[2] }));

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { decodeSourceMessage, encodeMessage } from '../../common/federation/codec.js';
 import { FederationError } from '../../common/federation/errors.js';
+import { WireStringDecoder } from '../../common/federation/string-table.js';
 import { type Delta, type Hello, type HubMessage, MAX_HOPS, PROTOCOL_VERSION, type Sync } from '../../common/federation/messages.js';
 import type { HubState, MergeStats } from '../state/hub-state.js';
 import type { Source } from '../state/sources.js';
@@ -29,6 +30,8 @@ export class Session {
   private hello: Hello | undefined;
   /** Connection-local lineage refs -> hub lineage ids. */
   private readonly refs = new Map<number, number>();
+  /** The connection's string table (wire economy). */
+  private readonly strings = new WireStringDecoder();
   private alive = true;
   private readonly helloTimer: NodeJS.Timeout;
   private readonly heartbeat: NodeJS.Timeout;
@@ -94,10 +97,11 @@ export class Session {
       const via = [...def.via, source.name];
       this.refs.set(def.ref, this.state.lineages.intern(def.name, def.epoch, def.labels, via).id);
     }
+    this.strings.define(message.strings);
     source.lastMessageAt = Date.now();
     source.messagesIn++;
     source.bytesIn += data.length;
-    const stats = this.state.mergeMessage(source, message, (ref) => this.refs.get(ref));
+    const stats = this.state.mergeMessage(source, message, (ref) => this.refs.get(ref), (o) => this.strings.decode(o));
     this.send({ t: 'ack', seq: message.seq });
     const micros = Number(process.hrtime.bigint() - started) / 1000;
     this.options.onMerged?.(source, message, stats, micros, data.length);

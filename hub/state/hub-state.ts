@@ -1,4 +1,9 @@
-import type { Delta, Sync, WireTarget } from '../../common/federation/messages.js';
+import type { Delta, Sync, WireOccurrence, WireTarget } from '../../common/federation/messages.js';
+import type { Occurrence } from '../../common/occurrence.js';
+import { WireStringDecoder } from '../../common/federation/string-table.js';
+
+/** Resolves samples that carry no string references (any reference is an error). */
+const INLINE_ONLY = new WireStringDecoder();
 import type { HubGroup, Resolution } from './group.js';
 import { LineageRegistry } from './lineages.js';
 import { mergeGroup } from './merge-group.js';
@@ -83,7 +88,12 @@ export class HubState {
    * Merges one sync or delta from a source. `lineageIds` maps the message's lineage refs to hub ids.
    * Returns figures for metrics. Never throws on content: the message was validated by the codec.
    */
-  mergeMessage(source: Source, message: Sync | Delta, lineageIds: (ref: number) => number | undefined): MergeStats {
+  mergeMessage(
+    source: Source,
+    message: Sync | Delta,
+    lineageIds: (ref: number) => number | undefined,
+    resolveSample: (o: WireOccurrence) => Occurrence = (o) => INLINE_ONLY.decode(o),
+  ): MergeStats {
     const now = this.now();
     const stats: MergeStats = { groups: 0, grew: 0, newGroups: 0, ignoredLower: 0, unknownRefs: 0 };
     const known = (ref: number) => {
@@ -91,7 +101,12 @@ export class HubState {
       if (id === undefined) stats.unknownRefs++;
       return id;
     };
-    for (const service of message.services) {
+    // Resolve every sample first: a bad reference rejects the whole message before anything merges.
+    const services = message.services.map((service) => ({
+      name: service.name,
+      groups: service.groups.map((g) => ({ ...g, samples: g.samples.map(resolveSample) })),
+    }));
+    for (const service of services) {
       for (const update of service.groups) {
         const { group, isNew } = this.ensureGroup(service.name, update.key);
         if (isNew) group.severity = update.severity;

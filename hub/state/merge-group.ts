@@ -1,7 +1,7 @@
 import { minCreatedAt } from '../../common/merge/group-fields.js';
 import { mergeLineageCount } from '../../common/merge/lineage-counts.js';
 import { mergeSamples } from '../../common/merge/samples.js';
-import type { WireGroup } from '../../common/federation/messages.js';
+import type { SourceGroup } from '../../common/federation/link-source.js';
 import { SEVERITIES, type Severity } from '../../common/severity.js';
 import type { HubGroup } from './group.js';
 
@@ -28,7 +28,7 @@ export interface MergeOutcome {
  *
  * Example: held {A: 10}, total 10; update {A: 12, B: 3} -> {A: 12, B: 3}, total 15, grew 5.
  */
-export function mergeGroup(group: HubGroup, update: WireGroup, lineageIds: (ref: number) => number | undefined, samplesCap: number, now: number): MergeOutcome {
+export function mergeGroup(group: HubGroup, update: SourceGroup, lineageIds: (ref: number) => number | undefined, samplesCap: number, now: number): MergeOutcome {
   let grew = 0;
   let ignoredLower = 0;
   for (const [ref, count] of update.counts) {

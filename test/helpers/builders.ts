@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { WireGroup } from '../../common/federation/messages.js';
+
+/** A wire group whose samples carry no string references: valid both as WireGroup and as SourceGroup. */
+export type PlainWireGroup = Omit<WireGroup, 'samples'> & { samples: Occurrence[] };
 import { DEFAULT_LIMITS, type Limits } from '../../common/limits.js';
 import type { ErrorDetail, Occurrence } from '../../common/occurrence.js';
 import type { Severity } from '../../common/severity.js';
@@ -38,8 +41,11 @@ export function aggregate(key: string, totalCount: number, overrides: Partial<Pa
   return { key, totalCount, severity: 'error', createdAt: 0, rawSamples: [], ...overrides };
 }
 
-/** A federation group update; `counts` as [lineage ref, cumulative count] pairs. */
-export function wireGroup(key: string, counts: [number, number][], overrides: Partial<WireGroup> = {}): WireGroup {
+/**
+ * A federation group update with plain samples (valid on the wire too: references are optional);
+ * `counts` as [lineage ref, cumulative count] pairs.
+ */
+export function wireGroup(key: string, counts: [number, number][], overrides: Partial<PlainWireGroup> = {}): PlainWireGroup {
   return { key, severity: 'error' as Severity, counts, created_at: 0, last_seen: 0, samples: [], ...overrides };
 }
 
