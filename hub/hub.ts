@@ -6,6 +6,8 @@ import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
 import { createHubApp } from './api/app.js';
 import { FederationServer } from './federation/federation-server.js';
+import { Upstream } from './federation/upstream.js';
+import { loadHubEpoch } from './store/hub-epoch.js';
 import { HubMetrics } from './metrics/hub-metrics.js';
 import { HubState } from './state/hub-state.js';
 import { HubStore } from './store/hub-store.js';
@@ -26,6 +28,8 @@ export interface HubOptions {
  */
 export class Hub {
   private snapshotTimer: NodeJS.Timeout | undefined;
+  /** The link to the parent hub, when `hub.upstream` is configured. */
+  upstream: Upstream | undefined;
   private stopping = false;
 
   private constructor(
@@ -52,6 +56,7 @@ export class Hub {
     if (tokens.length === 0) log.warn('hub.agent_tokens is empty: every federation connection will be refused');
     federation = new FederationServer(state, {
       hubId,
+      ...(config.upstream?.name !== undefined ? { aliases: [config.upstream.name] } : {}),
       tokens,
       frameBytes: config.limits.frameBytes,
       logger: log.child({ stage: 'federation' }),
@@ -73,6 +78,16 @@ export class Hub {
     await listenOn(server, config.listen);
     const hub = new Hub(hubId, state, store, server, federation, metrics, log);
     hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
+    if (config.upstream !== undefined) {
+      hub.upstream = new Upstream(state, {
+        config: config.upstream,
+        hubId,
+        epoch: await loadHubEpoch(config.data_dir),
+        frameBytes: config.limits.frameBytes,
+        logger: log.child({ stage: 'upstream' }),
+      });
+      hub.upstream.start();
+    }
     ready = true;
     const address = hub.address();
     log.info({ hub_id: hubId, listen: `${address.host}:${address.port}`, data_dir: config.data_dir, federation_close_codes: Object.keys(FEDERATION_ERRORS).length }, 'hub listening');
@@ -100,6 +115,10 @@ export class Hub {
     this.stopping = true;
     clearInterval(this.snapshotTimer);
     this.federation.close();
+    if (this.upstream !== undefined) {
+      await this.upstream.drain(3_000);
+      this.upstream.close();
+    }
     await closeServer(this.server);
     await this.snapshot();
     await this.store.close();

@@ -65,11 +65,7 @@ export class Shipper {
 
   /** Flushes pending changes to connected hubs and waits (bounded) until they are acknowledged. */
   async drain(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (const link of this.links) link.flushNow();
-    while (Date.now() < deadline && this.links.some((l) => l.status().connected && !l.idle)) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await Promise.all(this.links.map((l) => l.drain(timeoutMs)));
   }
 
   close(): void {

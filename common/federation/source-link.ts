@@ -10,7 +10,8 @@ import { WireStringEncoder } from './string-table.js';
 export interface SourceLinkOptions {
   readonly url: string;
   readonly token: string;
-  readonly hello: Omit<Hello, 't'>;
+  /** The hello, or a function building it at each connection (a hub's path changes as children come and go). */
+  readonly hello: Omit<Hello, 't'> | (() => Omit<Hello, 't'>);
   readonly frameBytes: number;
   readonly flushIntervalMs: number;
   /** Ping every this often; a peer silent for two intervals is terminated. */
@@ -147,10 +148,12 @@ export class SourceLink<G extends object> {
     return this.ready && this.inFlight === undefined && this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0;
   }
 
-  /** Sends what is pending now, ignoring the flush interval (graceful shutdown). */
-  flushNow(): void {
+  /** Sends what is pending now, ignoring the flush interval, and waits (bounded) for the acks. */
+  async drain(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     this.lastSendAt = 0;
     this.pump();
+    while (Date.now() < deadline && this.ready && !this.idle) await new Promise((r) => setTimeout(r, 20));
   }
 
   close(): void {
@@ -176,7 +179,8 @@ export class SourceLink<G extends object> {
       this.connection = this.source.openConnection();
       this.strings = new WireStringEncoder();
       this.alive = true;
-      this.send({ t: 'hello', ...this.options.hello });
+      const hello = this.options.hello;
+      this.send({ t: 'hello', ...(typeof hello === 'function' ? hello() : hello) });
       this.welcomeTimer = setTimeout(() => {
         this.lastError = 'no welcome within 10 s';
         ws.terminate();

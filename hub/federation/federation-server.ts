@@ -11,6 +11,8 @@ import { Session } from './session.js';
 
 export interface FederationServerOptions {
   readonly hubId: string;
+  /** Other names of this hub (its upstream name), for loop detection. */
+  readonly aliases?: readonly string[];
   readonly tokens: readonly string[];
   readonly frameBytes: number;
   readonly logger: Logger;
@@ -59,6 +61,7 @@ export class FederationServer {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       new Session(ws, this.state, {
         hubId: this.options.hubId,
+        selfNames: [this.options.hubId, ...(this.options.aliases ?? [])],
         frameBytes: this.options.frameBytes,
         helloTimeoutMs: this.options.helloTimeoutMs ?? 10_000,
         heartbeatMs: this.options.heartbeatMs ?? 15_000,

@@ -9,6 +9,8 @@ import type { Source } from '../state/sources.js';
 
 export interface SessionOptions {
   readonly hubId: string;
+  /** Names this hub is known by upstream (its id, its upstream name): seeing one below means a loop. */
+  readonly selfNames: readonly string[];
   readonly frameBytes: number;
   readonly helloTimeoutMs: number;
   readonly heartbeatMs: number;
@@ -95,6 +97,10 @@ export class Session {
     if (source === undefined) throw new FederationError('CN_ERR_UNEXPECTED_MESSAGE', `${message.t} before hello`);
     for (const def of message.lineages ?? []) {
       const via = [...def.via, source.name];
+      if (via.some((n) => this.options.selfNames.includes(n))) {
+        throw new FederationError('CN_ERR_LOOP_DETECTED', `lineage ${def.name} came through ${via.join(' > ')}, which includes this hub`);
+      }
+      if (via.length > MAX_HOPS) throw new FederationError('CN_ERR_TOO_MANY_HOPS', `lineage ${def.name} crossed ${via.length} hubs; at most ${MAX_HOPS}`);
       this.refs.set(def.ref, this.state.lineages.intern(def.name, def.epoch, def.labels, via).id);
     }
     this.strings.define(message.strings);
@@ -112,8 +118,9 @@ export class Session {
     if (hello.protocol !== PROTOCOL_VERSION) {
       throw new FederationError('CN_ERR_PROTOCOL_VERSION', `protocol ${hello.protocol} is not supported (this hub speaks ${PROTOCOL_VERSION})`);
     }
-    if (hello.path.includes(this.options.hubId) || hello.name === this.options.hubId) {
-      throw new FederationError('CN_ERR_LOOP_DETECTED', `hub ${this.options.hubId} is already on the path ${hello.path.join(' > ')}`);
+    const self = this.options.selfNames;
+    if (hello.path.some((n) => self.includes(n)) || self.includes(hello.name)) {
+      throw new FederationError('CN_ERR_LOOP_DETECTED', `hub ${this.options.hubId} is already on the path ${hello.path.join(' > ') || hello.name}`);
     }
     if (hello.path.length >= MAX_HOPS) {
       throw new FederationError('CN_ERR_TOO_MANY_HOPS', `path ${hello.path.join(' > ')} has ${hello.path.length} hubs; at most ${MAX_HOPS - 1} below this one`);

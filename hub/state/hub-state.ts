@@ -11,9 +11,23 @@ import { newSource, type Source, targetId } from './sources.js';
 
 /** Something in the state changed; listeners (live stream, notifications, metrics) get these. */
 export type StateEvent =
-  | { readonly type: 'group'; readonly group: HubGroup; readonly isNew: boolean; readonly regressed: boolean; readonly grew: number }
+  | {
+      readonly type: 'group';
+      readonly group: HubGroup;
+      readonly isNew: boolean;
+      readonly regressed: boolean;
+      readonly grew: number;
+      /** Samples this merge added to the group. */
+      readonly added: readonly Occurrence[];
+    }
   | { readonly type: 'resolution'; readonly group: HubGroup }
-  | { readonly type: 'source'; readonly source: Source };
+  | {
+      readonly type: 'source';
+      readonly source: Source;
+      /** Target health that changed in this message (empty for connection changes). */
+      readonly changed: readonly WireTarget[];
+      readonly removed: readonly [agent: string, service: string, url: string][];
+    };
 
 export interface MergeStats {
   groups: number;
@@ -117,7 +131,7 @@ export class HubState {
         if (isNew) stats.newGroups++;
         if (outcome.changed || isNew) {
           this.version++;
-          this.emit({ type: 'group', group, isNew, regressed: outcome.regressed, grew: outcome.grew });
+          this.emit({ type: 'group', group, isNew, regressed: outcome.regressed, grew: outcome.grew, added: outcome.added });
         }
       }
     }
@@ -128,12 +142,18 @@ export class HubState {
   }
 
   private mergeTargets(source: Source, message: Sync | Delta): void {
-    if (message.t === 'sync' && message.part === 0) source.targets.clear();
+    const removed: [string, string, string][] = [...(message.targets_removed ?? [])];
+    if (message.t === 'sync' && message.part === 0) {
+      // A sync's target list replaces what the source reported before.
+      const kept = new Set(message.targets.map(targetId));
+      for (const [id, t] of source.targets) if (!kept.has(id)) removed.push([t.agent, t.service, t.url]);
+      source.targets.clear();
+    }
     for (const t of message.targets) source.targets.set(targetId(t), t);
-    for (const [agent, service, url] of message.targets_removed ?? []) source.targets.delete(targetId({ agent, service, url }));
-    if (message.targets.length > 0 || (message.targets_removed?.length ?? 0) > 0) {
+    for (const [agent, service, url] of removed) source.targets.delete(targetId({ agent, service, url }));
+    if (message.targets.length > 0 || removed.length > 0) {
       this.version++;
-      this.emit({ type: 'source', source });
+      this.emit({ type: 'source', source, changed: message.targets, removed });
     }
   }
 

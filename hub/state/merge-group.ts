@@ -2,8 +2,11 @@ import { minCreatedAt } from '../../common/merge/group-fields.js';
 import { mergeLineageCount } from '../../common/merge/lineage-counts.js';
 import { mergeSamples } from '../../common/merge/samples.js';
 import type { SourceGroup } from '../../common/federation/link-source.js';
+import type { Occurrence } from '../../common/occurrence.js';
 import { SEVERITIES, type Severity } from '../../common/severity.js';
 import type { HubGroup } from './group.js';
+
+const NONE: readonly Occurrence[] = Object.freeze([]);
 
 const moreSevere = (a: Severity, b: Severity): boolean => SEVERITIES.indexOf(a) > SEVERITIES.indexOf(b);
 
@@ -12,6 +15,8 @@ export interface MergeOutcome {
   /** How much the total grew. */
   readonly grew: number;
   readonly newSamples: number;
+  /** The samples this update added (empty when none), newest first. */
+  readonly added: readonly Occurrence[];
   /** The group was resolved and this update brought it back. */
   readonly regressed: boolean;
   /** Anything visible changed (count, samples, severity, dates). */
@@ -57,12 +62,14 @@ export function mergeGroup(group: HubGroup, update: SourceGroup, lineageIds: (re
   const before = group.samples;
   let newSamples = 0;
   let newestNew = 0;
+  let added: Occurrence[] | undefined;
   if (update.samples.length > 0) {
     group.samples = mergeSamples(before, update.samples, samplesCap);
     if (group.samples !== before) {
       for (const s of group.samples) {
         if (before.includes(s)) continue;
         newSamples++;
+        (added ??= []).push(s);
         newestNew = Math.max(newestNew, s.timestamp);
       }
       changed = true;
@@ -76,5 +83,5 @@ export function mergeGroup(group: HubGroup, update: SourceGroup, lineageIds: (re
     regressed = true;
   }
   if (changed) group.updatedAt = now;
-  return { grew, newSamples, regressed, changed, ignoredLower };
+  return { grew, newSamples, added: added ?? NONE, regressed, changed, ignoredLower };
 }
