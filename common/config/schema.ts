@@ -49,6 +49,8 @@ export const UpstreamSchema = z.strictObject({
   /** The name this hub uses at its parent; defaults to the hub id. */
   name: z.string().min(1).optional(),
   labels: Labels,
+  /** How often changes are streamed up at most (short, so a global hub lags a region by little). */
+  flush_interval: DurationSchema.default(200),
 });
 
 export const NotificationSchema = z.strictObject({
