@@ -12,6 +12,7 @@ export const FEDERATION_ERRORS = {
   CN_ERR_TOO_MANY_HOPS: 4007,
   CN_ERR_UNEXPECTED_MESSAGE: 4008,
   CN_ERR_SHUTTING_DOWN: 4009,
+  CN_ERR_BUSY: 4010,
 } as const;
 
 export type FederationErrorCode = keyof typeof FEDERATION_ERRORS;

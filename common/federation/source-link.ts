@@ -181,10 +181,11 @@ export class SourceLink<G extends object> {
       this.alive = true;
       const hello = this.options.hello;
       this.send({ t: 'hello', ...(typeof hello === 'function' ? hello() : hello) });
+      // A hub admits a few syncs at a time after a restart, so a welcome may take a while.
       this.welcomeTimer = setTimeout(() => {
-        this.lastError = 'no welcome within 10 s';
+        this.lastError = 'no welcome within 60 s';
         ws.terminate();
-      }, 10_000);
+      }, 60_000);
       this.heartbeatTimer = setInterval(() => {
         if (!this.alive) {
           this.lastError = 'heartbeat: hub stopped answering pings';

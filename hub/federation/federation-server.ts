@@ -8,6 +8,7 @@ import type { HubState, MergeStats } from '../state/hub-state.js';
 import type { Source } from '../state/sources.js';
 import { bearerMatches } from './auth.js';
 import { Session } from './session.js';
+import { SyncAdmission } from './sync-admission.js';
 
 export interface FederationServerOptions {
   readonly hubId: string;
@@ -17,6 +18,8 @@ export interface FederationServerOptions {
   readonly frameBytes: number;
   readonly logger: Logger;
   readonly helloTimeoutMs?: number;
+  /** Sources admitted into their initial exchange at once (default 4). */
+  readonly syncSlots?: number;
   readonly heartbeatMs?: number;
   readonly onMerged?: (source: Source, message: Sync | Delta, stats: MergeStats, micros: number, bytes: number) => void;
   readonly onRejected?: (reason: 'unauthorized' | 'path') => void;
@@ -31,11 +34,13 @@ export class FederationServer {
   private readonly wss: WebSocketServer;
   /** The live session of each source name (a newer connection replaces an older one). */
   private readonly sessions = new Map<string, Session>();
+  readonly admission: SyncAdmission;
 
   constructor(
     private readonly state: HubState,
     private readonly options: FederationServerOptions,
   ) {
+    this.admission = new SyncAdmission(options.syncSlots ?? 4, 30_000);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.frameBytes, clientTracking: true });
   }
 
@@ -62,6 +67,7 @@ export class FederationServer {
       new Session(ws, this.state, {
         hubId: this.options.hubId,
         selfNames: [this.options.hubId, ...(this.options.aliases ?? [])],
+        admission: this.admission,
         frameBytes: this.options.frameBytes,
         helloTimeoutMs: this.options.helloTimeoutMs ?? 10_000,
         heartbeatMs: this.options.heartbeatMs ?? 15_000,

@@ -6,6 +6,7 @@ import { WireStringDecoder } from '../../common/federation/string-table.js';
 import { type Delta, type Hello, type HubMessage, MAX_HOPS, PROTOCOL_VERSION, type Sync } from '../../common/federation/messages.js';
 import type { HubState, MergeStats } from '../state/hub-state.js';
 import type { Source } from '../state/sources.js';
+import type { SyncAdmission } from './sync-admission.js';
 
 export interface SessionOptions {
   readonly hubId: string;
@@ -17,6 +18,8 @@ export interface SessionOptions {
   readonly logger: Logger;
   /** Called after each merged message (metrics). */
   readonly onMerged?: (source: Source, message: Sync | Delta, stats: MergeStats, micros: number, bytes: number) => void;
+  /** Admission of the initial exchange (a sync after a hub restart). */
+  readonly admission: SyncAdmission;
   /** A newer connection took this source's name: the older one is closed. */
   readonly claim: (name: string, session: Session) => void;
   readonly release: (name: string, session: Session) => void;
@@ -35,6 +38,9 @@ export class Session {
   /** The connection's string table (wire economy). */
   private readonly strings = new WireStringDecoder();
   private alive = true;
+  private closed = false;
+  /** Holds an admission slot until its first delta, the last part of its sync, or its close. */
+  private holdsSlot = false;
   private readonly helloTimer: NodeJS.Timeout;
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -109,6 +115,7 @@ export class Session {
     source.bytesIn += data.length;
     const stats = this.state.mergeMessage(source, message, (ref) => this.refs.get(ref), (o) => this.strings.decode(o));
     this.send({ t: 'ack', seq: message.seq });
+    if (this.holdsSlot && (message.t === 'delta' || message.last)) this.releaseSlot();
     const micros = Number(process.hrtime.bigint() - started) / 1000;
     this.options.onMerged?.(source, message, stats, micros, data.length);
   }
@@ -126,6 +133,21 @@ export class Session {
       throw new FederationError('CN_ERR_TOO_MANY_HOPS', `path ${hello.path.join(' > ')} has ${hello.path.length} hubs; at most ${MAX_HOPS - 1} below this one`);
     }
     this.hello = hello;
+    void this.admit(hello);
+  }
+
+  /** Waits for an admission slot, then registers the source and answers welcome. */
+  private async admit(hello: Hello): Promise<void> {
+    const admitted = await this.options.admission.acquire();
+    if (!admitted) {
+      this.fail(new FederationError('CN_ERR_BUSY', 'too many sources are syncing; reconnect later'));
+      return;
+    }
+    this.holdsSlot = true;
+    if (this.closed) {
+      this.releaseSlot();
+      return;
+    }
     const source = this.state.source(hello.name, hello.kind, hello.epoch);
     const previousEpoch = source.lastEpoch !== hello.epoch ? source.lastEpoch : null;
     const knownBefore = source.ackedSeqs.size > 0;
@@ -152,7 +174,14 @@ export class Session {
     this.options.logger.info({ source: hello.name, kind: hello.kind, epoch: hello.epoch, previous_epoch: previousEpoch }, 'source connected');
   }
 
+  private releaseSlot(): void {
+    this.holdsSlot = false;
+    this.options.admission.release();
+  }
+
   private onClose(): void {
+    this.closed = true;
+    if (this.holdsSlot) this.releaseSlot();
     clearTimeout(this.helloTimer);
     clearInterval(this.heartbeat);
     const name = this.hello?.name;
