@@ -61,6 +61,7 @@ export class Hub {
       frameBytes: config.limits.frameBytes,
       logger: log.child({ stage: 'federation' }),
       onRejected: (reason) => metrics.rejected.inc({ reason }),
+      onProtocolError: (code) => metrics.protocolErrors.inc({ code }),
       onMerged: (_source, message, stats, micros, bytes) => {
         metrics.messagesIn.inc({ type: message.t });
         metrics.bytesIn.inc(bytes);
@@ -71,7 +72,7 @@ export class Hub {
     let ready = false;
     const app = createHubApp({
       state, actions, adminToken: config.admin_token, selfErrors, logger: log.child({ stage: 'api' }),
-      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir,
+      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir, hubId,
     });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     federation.attach(server);

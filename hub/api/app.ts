@@ -5,6 +5,7 @@ import type { HubState } from '../state/hub-state.js';
 import type { UserActions } from '../store/user-actions.js';
 import { errorMiddleware } from './api-error.js';
 import { opsRoutes } from '../../common/http/ops-routes.js';
+import { exportRoutes } from './export/routes.js';
 import { periskopRoutes } from './periskop/routes.js';
 import { staticUi } from './static-ui.js';
 
@@ -17,6 +18,8 @@ export interface HubAppDeps {
   readonly metrics: () => Promise<string>;
   readonly ready: () => boolean;
   readonly uiDir: string;
+  /** This hub's id (the export's stable target_uuid derives from it). */
+  readonly hubId: string;
 }
 
 /** The hub's HTTP surface: Periskop-compatible API, operational endpoints, the UI. */
@@ -31,7 +34,7 @@ export function createHubApp(deps: HubAppDeps): Koa {
     }),
   );
   app.use(staticUi(deps.uiDir));
-  for (const router of [periskopRoutes(deps), opsRoutes(deps)]) {
+  for (const router of [periskopRoutes(deps), opsRoutes(deps), exportRoutes(deps.state, () => deps.hubId)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

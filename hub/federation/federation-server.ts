@@ -23,6 +23,7 @@ export interface FederationServerOptions {
   readonly heartbeatMs?: number;
   readonly onMerged?: (source: Source, message: Sync | Delta, stats: MergeStats, micros: number, bytes: number) => void;
   readonly onRejected?: (reason: 'unauthorized' | 'path') => void;
+  readonly onProtocolError?: (code: string) => void;
 }
 
 /**
@@ -73,6 +74,7 @@ export class FederationServer {
         heartbeatMs: this.options.heartbeatMs ?? 15_000,
         logger: this.options.logger,
         ...(this.options.onMerged ? { onMerged: this.options.onMerged } : {}),
+        ...(this.options.onProtocolError ? { onProtocolError: this.options.onProtocolError } : {}),
         claim: (name, session) => {
           const old = this.sessions.get(name);
           this.sessions.set(name, session);

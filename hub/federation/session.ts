@@ -18,6 +18,8 @@ export interface SessionOptions {
   readonly logger: Logger;
   /** Called after each merged message (metrics). */
   readonly onMerged?: (source: Source, message: Sync | Delta, stats: MergeStats, micros: number, bytes: number) => void;
+  /** Counts a protocol error by its code (metrics). */
+  readonly onProtocolError?: (code: string) => void;
   /** Admission of the initial exchange (a sync after a hub restart). */
   readonly admission: SyncAdmission;
   /** A newer connection took this source's name: the older one is closed. */
@@ -71,7 +73,15 @@ export class Session {
       }
     });
     ws.on('close', () => this.onClose());
-    ws.on('error', (err) => options.logger.debug({ source: this.hello?.name, err: err.message }, 'federation socket error'));
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws refuses a frame above maxPayload itself (close 1009); count it under our code.
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        options.logger.warn({ source: this.hello?.name, code: 'CN_ERR_FRAME_TOO_LARGE', err: err.message }, 'closing federation connection');
+        options.onProtocolError?.('CN_ERR_FRAME_TOO_LARGE');
+      } else {
+        options.logger.debug({ source: this.hello?.name, err: err.message }, 'federation socket error');
+      }
+    });
   }
 
   get name(): string | undefined {
@@ -81,6 +91,7 @@ export class Session {
   /** Closes with a coded reason (also used when a newer connection replaces this one). */
   fail(err: FederationError): void {
     this.options.logger.warn({ source: this.hello?.name, code: err.code, err: err.message }, 'closing federation connection');
+    this.options.onProtocolError?.(err.code);
     if (this.source !== undefined) this.source.anomalies++;
     this.ws.close(err.closeCode, err.code);
     // A peer that never completes the close handshake is cut.
