@@ -57,10 +57,10 @@ export class Fleet {
     return fleet;
   }
 
-  /** Every target records a few new errors. */
-  tick(): void {
+  /** Every target (or those `which` selects) records a few new errors. */
+  tick(which: (t: FleetTarget) => boolean = () => true): void {
     const max = this.options.maxPerTick ?? 3;
-    for (const t of this.targets) t.target.tick(Math.floor(this.random() * (max + 1)));
+    for (const t of this.targets) if (which(t)) t.target.tick(Math.floor(this.random() * (max + 1)));
   }
 
   /** Ticks every `intervalMs` until stopped. */
