@@ -38,6 +38,23 @@ describe('hub hierarchy', () => {
     expect(await pollUntil(async () => totalsText(await hubTotals(global.port)), (t) => t === expected())).toBe(expected());
   });
 
+  it('gives two hubs the same totals from an agent that lists both, even while one is down', async () => {
+    const dir = await procs.tempDir();
+    const h1 = await startHub(procs, 'ha-1', hubConfig(`${dir}/ha-1`, { hub_id: 'ha-1' }));
+    const h2 = await startHub(procs, 'ha-2', hubConfig(`${dir}/ha-2`, { hub_id: 'ha-2' }));
+    await procs.start('agent', 'agent-ha', agentConfig('agent-ha', [h1.port, h2.port], { checkout: fleet.addresses('checkout') }));
+    const expected = () => totalsText(new Map([['checkout', fleet.expectedTotals().get('checkout') ?? new Map()]]));
+    const at = (port: number) => pollUntil(async () => totalsText(await hubTotals(port)), (t) => t === expected());
+    expect(await at(h1.port)).toBe(expected());
+    expect(await at(h2.port)).toBe(expected());
+    h2.proc.kill('SIGKILL');
+    await h2.proc.exited;
+    fleet.tick((t) => t.service === 'checkout');
+    expect(await at(h1.port)).toBe(expected());
+    await startHub(procs, 'ha-2-again', hubConfig(`${dir}/ha-2`, { hub_id: 'ha-2', listen: `127.0.0.1:${h2.port}` }));
+    expect(await at(h2.port)).toBe(expected());
+  });
+
   it('refuses a loop between two hubs with CN_ERR_LOOP_DETECTED', async () => {
     const dir = await procs.tempDir();
     const a = await startHub(procs, 'loop-a', hubConfig(`${dir}/loop-a`, { hub_id: 'loop-a' }));
