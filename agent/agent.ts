@@ -9,6 +9,9 @@ import { SelfErrors } from '../common/self-errors.js';
 import { Aggregator } from './aggregate/aggregator.js';
 import type { StartMode } from './aggregate/start-mode.js';
 import { createAgentApp } from './api/app.js';
+import { SentryIngest } from './ingest/sentry/sentry-ingest.js';
+import { SentryMetrics } from './ingest/sentry/sentry-metrics.js';
+import { sentryRoutes } from './ingest/sentry/sentry-routes.js';
 import { DiscoveryManager } from './discovery/manager.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import { ScrapePool } from './scrape/scrape-pool.js';
@@ -125,8 +128,25 @@ export class Agent {
     const selfErrors = new SelfErrors();
     metrics = new AgentMetrics({ healths: () => pool.healths(), links: () => shipper.status(), stats: () => aggregator.stats() });
     const m = metrics;
+    let sentry: SentryIngest | undefined;
+    const routers = [];
+    if (config.sentry !== undefined) {
+      const sentryMetrics = new SentryMetrics(m.registry);
+      const sentryLog = log.child({ stage: 'sentry' });
+      sentry = new SentryIngest({
+        config: config.sentry, limits: config.limits, metrics: sentryMetrics, logger: sentryLog,
+        sink: {
+          observe: (service, originId, aggregates, now) => {
+            const r = aggregator.observe(service, originId, aggregates, now, false);
+            m.increments.inc({ service }, r.increments);
+          },
+          touch: (service, originId, now) => aggregator.touch(service, originId, now),
+        },
+      });
+      routers.push(sentryRoutes({ ingest: sentry, metrics: sentryMetrics, logger: sentryLog, maxBodyBytes: config.limits.bodyBytes }));
+    }
     let ready = false;
-    const app = createAgentApp({ selfErrors, logger: log, metrics: () => m.render(), healths: () => pool.healths(), ready: () => ready });
+    const app = createAgentApp({ selfErrors, logger: log, metrics: () => m.render(), healths: () => pool.healths(), ready: () => ready, routers });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     await listenOn(server, config.listen);
 
@@ -152,6 +172,7 @@ export class Agent {
       // bounded by discovery), so one coming back is not counted twice; only pushers and gone targets expire.
       const now = Date.now();
       for (const [service, origin] of pool.liveOrigins()) aggregator.touch(service, origin, now);
+      sentry?.keepAlive(now);
       aggregator.expireOrigins(now, config.origin_ttl);
     }, Math.min(60_000, config.origin_ttl)));
     ready = true;

@@ -53,13 +53,29 @@ export const UpstreamSchema = z.strictObject({
   flush_interval: DurationSchema.default(200),
 });
 
+/**
+ * One notification channel (DESIGN section 5): a generic JSON webhook or a Slack-compatible incoming
+ * webhook, told about new and regressed groups that pass its filters (absent filter: everything).
+ */
 export const NotificationSchema = z.strictObject({
   type: z.enum(['webhook', 'slack']),
-  url: z.string().url(),
+  url: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL'),
+  /** Shown in the alert history instead of the URL (which may hold a secret); default "<type> <host>". */
+  name: z.string().min(1).max(128).optional(),
   services: z.array(z.string()).optional(),
   severities: z.array(z.enum(['info', 'warning', 'error'])).optional(),
   events: z.array(z.enum(['new', 'regressed'])).default(['new', 'regressed']),
+  /** Extra request headers, e.g. `Authorization: Bearer ${WEBHOOK_TOKEN}`. */
+  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name'), z.string()).default({}),
+  /** Per attempt, connection to last byte. */
+  timeout: DurationSchema.default(10_000),
+  /** Attempts per notification before it is marked failed (retried on network errors, 408, 429, 5xx). */
+  max_attempts: z.number().int().min(1).max(20).default(6),
+  /** First retry delay; doubles per attempt (full jitter), capped at retry_max. */
+  retry_backoff: DurationSchema.default(1_000),
+  retry_max: DurationSchema.default(60_000),
 });
+export type NotificationConfig = z.infer<typeof NotificationSchema>;
 
 export const HubConfigSchema = z.strictObject({
   listen: ListenSchema.default('127.0.0.1:7777'),
@@ -86,6 +102,54 @@ export const HubConfigSchema = z.strictObject({
 });
 export type HubConfig = z.infer<typeof HubConfigSchema>;
 
+const SentryRateLimitSchema = z.strictObject({
+  /** Sustained events per second per DSN key. */
+  events_per_second: z.number().positive(),
+  /** Events a key may send at once above the sustained rate. */
+  burst: z.number().int().min(1),
+});
+
+export const SentryProjectSchema = z.strictObject({
+  /** The project id of the DSN (`http://<key>@<agent>/<id>`). */
+  id: z.union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,15}$/, 'expected a numeric project id')]).transform((v) => Number(v)),
+  /** The DSN's public key. */
+  key: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected the DSN public key: 32 hex characters').transform((v) => v.toLowerCase()),
+  /** The Crowsnest service its events are counted under. */
+  service: z.string().min(1).max(256),
+  /** Overrides the section's rate_limit for this key. */
+  rate_limit: SentryRateLimitSchema.optional(),
+});
+
+/**
+ * Sentry SDK ingestion at the agent (DESIGN section 6). The same project id may be listed again with
+ * another key (key rotation), always for the same service.
+ */
+export const SentryConfigSchema = z
+  .strictObject({
+    projects: z.array(SentryProjectSchema).min(1, 'list at least one project: { id, key, service }'),
+    rate_limit: SentryRateLimitSchema.default({ events_per_second: 50, burst: 500 }),
+    /** Largest event (decompressed JSON) accepted; larger ones are answered 413. */
+    max_event_bytes: z.number().int().positive().default(1024 * 1024),
+    /** Event ids remembered to drop SDK retries of an event already counted (0: no de-duplication). */
+    dedup_event_ids: z.number().int().nonnegative().max(10_000_000).default(20_000),
+    /** Distinct groups per service; events of further groups are counted in one overflow group. */
+    max_groups_per_service: z.number().int().min(1).default(10_000),
+  })
+  .superRefine((c, ctx) => {
+    const services = new Map<number, string>();
+    const keys = new Set<string>();
+    c.projects.forEach((p, i) => {
+      const held = services.get(p.id);
+      if (held !== undefined && held !== p.service) {
+        ctx.addIssue({ code: 'custom', path: ['projects', i, 'service'], message: `project ${p.id} is already mapped to service "${held}"` });
+      }
+      services.set(p.id, p.service);
+      if (keys.has(`${p.id}/${p.key}`)) ctx.addIssue({ code: 'custom', path: ['projects', i, 'key'], message: `project ${p.id} lists this key twice` });
+      keys.add(`${p.id}/${p.key}`);
+    });
+  });
+export type SentryConfig = z.infer<typeof SentryConfigSchema>;
+
 export const AgentConfigSchema = z.strictObject({
   name: z.string().min(1).max(256),
   listen: ListenSchema.default('127.0.0.1:7778'),
@@ -96,6 +160,8 @@ export const AgentConfigSchema = z.strictObject({
   labels: Labels,
   services: z.array(ServiceConfigSchema).default([]),
   push: z.strictObject({ default_service: z.string().min(1).default('push') }).default({ default_service: 'push' }),
+  /** Sentry SDK ingestion (`POST /api/{project_id}/envelope/`); off when absent. */
+  sentry: SentryConfigSchema.optional(),
   flush_interval: DurationSchema.default(1_000),
   samples_per_group: z.number().int().min(1).max(100).default(10),
   /** An origin silent for this long is forgotten (its counts stay in the totals). */

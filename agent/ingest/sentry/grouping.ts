@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { FrameSchema, type SentryException, type SentryFrame } from './sentry-schema.js';
+
+/** Frames of one exception that take part in grouping (the newest ones when there are more). */
+export const MAX_GROUPING_FRAMES = 200;
+/** Characters of the class kept in an aggregation key. */
+export const KEY_CLASS_CHARS = 200;
+
+/** What the default grouping looks at, already ordered (chain: the error itself first). */
+export interface GroupingInput {
+  /** The cause chain with each exception's class (module-prefixed type). */
+  readonly chain: readonly { readonly className: string; readonly exception: SentryException }[];
+  /** The message template (`logentry.message`) of a message event, when there is no typed exception. */
+  readonly messageTemplate: string | undefined;
+  /** Used only for an event with neither exception nor message. */
+  readonly transaction: string | undefined;
+}
+
+const DEFAULT_VARIABLE = /^\{\{\s*default\s*\}\}$/i;
+
+/**
+ * The default grouping's components (see README.md): for an exception event, each exception of the
+ * chain by class plus its in-app frames (module or file name, and function; no line numbers, so a
+ * deploy that moves code keeps the group), or by class and value when no frame is known; for a
+ * message event, its template; otherwise the transaction. Pure.
+ */
+export function defaultComponents(input: GroupingInput): string[] {
+  const out: string[] = [];
+  if (input.chain.length > 0) {
+    let frames = 0;
+    for (const { className, exception } of input.chain) {
+      out.push(`type:${className}`);
+      for (const f of groupingFrames(exception)) {
+        out.push(`frame:${frameModule(f)}:${f.function ?? ''}`);
+        frames++;
+      }
+    }
+    if (frames === 0) for (const { exception } of input.chain) out.push(`value:${exception.value ?? ''}`);
+    return out;
+  }
+  if (input.messageTemplate !== undefined) return [`message:${input.messageTemplate}`];
+  return [`transaction:${input.transaction ?? ''}`];
+}
+
+/**
+ * The components of an event: its `fingerprint` when it has one, each `{{ default }}` replaced by the
+ * default components; the default components otherwise.
+ * Example: fingerprint ['{{ default }}', 'tenant-7'] -> [...default components, 'fp:tenant-7'].
+ */
+export function groupingComponents(fingerprint: readonly (string | number | boolean)[] | null | undefined, input: GroupingInput): string[] {
+  if (fingerprint === null || fingerprint === undefined || fingerprint.length === 0) return defaultComponents(input);
+  const out: string[] = [];
+  for (const value of fingerprint) {
+    const text = String(value);
+    if (DEFAULT_VARIABLE.test(text)) out.push(...defaultComponents(input));
+    else out.push(`fp:${text}`);
+  }
+  return out;
+}
+
+/**
+ * The aggregation key: `<class>@<12 hex of sha256 over the components>`, like the `Class@hash` keys of
+ * Periskop clients. Example: groupingKey('TypeError', ['type:TypeError']) matches /^TypeError@[0-9a-f]{12}$/.
+ */
+export function groupingKey(className: string, components: readonly string[]): string {
+  const hash = createHash('sha256').update(components.join('\u0000')).digest('hex').slice(0, 12);
+  return `${className.slice(0, KEY_CLASS_CHARS)}@${hash}`;
+}
+
+/** In-app frames (all frames when none is marked in-app), newest last, at most MAX_GROUPING_FRAMES. */
+function groupingFrames(exception: SentryException): SentryFrame[] {
+  const raw = exception.stacktrace?.frames ?? [];
+  const frames: SentryFrame[] = [];
+  for (let i = Math.max(0, raw.length - MAX_GROUPING_FRAMES * 4); i < raw.length; i++) {
+    const f = FrameSchema.safeParse(raw[i]);
+    if (f.success && (f.data.function || frameModule(f.data) !== '')) frames.push(f.data);
+  }
+  const inApp = frames.filter((f) => f.in_app === true);
+  return (inApp.length > 0 ? inApp : frames).slice(-MAX_GROUPING_FRAMES);
+}
+
+/** The module, else the file's base name without query or fragment (stable across install paths). */
+function frameModule(f: SentryFrame): string {
+  if (f.module) return f.module;
+  const file = f.filename ?? f.abs_path ?? '';
+  const path = file.replace(/[?#].*$/, '');
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
