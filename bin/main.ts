@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { Agent } from '../agent/agent.js';
 import { ConfigError, loadConfigFile } from '../common/config/load.js';
 import type { Config } from '../common/config/schema.js';
-import type { ServiceConfig } from '../common/config/service.js';
+import { type ServiceConfig, ServiceConfigSchema } from '../common/config/service.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { CorruptFileError } from '../common/storage/checksummed-file.js';
 import { VERSION } from '../common/version.js';
@@ -135,7 +135,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
         fleet.tick();
         fleet.run(demo.interval);
         for (const service of demo.services) {
-          extraServices.push({ name: service, static_configs: [{ targets: fleet.addresses(service), labels: { demo: 'true' } }], dns_sd_configs: [], scraper: { endpoint: '/errors', refresh_interval: 5_000, timeout: 2_000 } });
+          extraServices.push(ServiceConfigSchema.parse({ name: service, static_configs: [{ targets: fleet.addresses(service), labels: { demo: 'true' } }], scraper: { endpoint: '/errors', refresh_interval: '5s', timeout: '2s' } }));
         }
         logger.info({ targets: fleet.targets.length, services: demo.services }, 'demo targets started');
       }

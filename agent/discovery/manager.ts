@@ -1,5 +1,9 @@
 import type { ServiceConfig } from '../../common/config/service.js';
 import { DnsDiscoverer, type DnsResolver } from './dns.js';
+import { FileDiscoverer } from './file.js';
+import { HttpDiscoverer } from './http.js';
+import { KubernetesDiscoverer, type KubernetesDiscovererOptions } from './kubernetes/discoverer.js';
+import { compileRelabel, type Relabeler } from './relabel.js';
 import { StaticDiscoverer } from './static.js';
 import type { Discoverer, LabelSet, ScrapeTarget, TargetGroup } from './types.js';
 
@@ -13,12 +17,17 @@ export interface DiscoveryManagerOptions {
   readonly onError: (service: string, source: string, err: Error) => void;
   /** Handed to every DNS discoverer; defaults to the system's name servers. */
   readonly resolver?: DnsResolver;
+  /** Handed to every Kubernetes discoverer (tests: where the in-cluster files are, update delay). */
+  readonly kubernetes?: Omit<KubernetesDiscovererOptions, 'id'>;
 }
 
 /**
- * Discovery for one service: runs one discoverer per entry of its `static_configs` and
- * `dns_sd_configs`, merges their groups into scrape targets and reports the list when it changes.
- * Target url: `${__scheme__ ?? 'http'}://${__address__}${__metrics_path__ ?? scraper.endpoint}`;
+ * Discovery for one service: runs one discoverer per entry of its `static_configs`, `dns_sd_configs`,
+ * `file_sd_configs`, `http_sd_configs` and `kubernetes_sd_configs`, relabels each discovered target
+ * with the service's `relabel_configs`, and reports the list of scrape targets when it changes.
+ * Before relabeling, a target gets `__scheme__` (the service's `scheme`), `__metrics_path__`
+ * (`scraper.endpoint`) and `__param_<name>` (first value of `params`) unless discovery set them.
+ * Target url: `${__scheme__}://${__address__}${__metrics_path__}?${params, __param_* override}`;
  * two targets with the same url are one (the first in config order keeps its labels).
  * Owned by the agent's wiring (one per configured service); lives from `start()` to `stop()`.
  */
@@ -29,6 +38,7 @@ export class DiscoveryManager {
   readonly #discoverers: ReadonlyMap<string, Discoverer>;
   /** Each discoverer's latest groups; a discoverer always sends all of its groups. */
   readonly #groups = new Map<string, readonly TargetGroup[]>();
+  readonly #relabel: Relabeler;
   #targets: ScrapeTarget[] = [];
   #json: string | undefined;
   #stopped = false;
@@ -36,7 +46,8 @@ export class DiscoveryManager {
   constructor(service: ServiceConfig, options: DiscoveryManagerOptions) {
     this.#service = service;
     this.#options = options;
-    this.#discoverers = buildDiscoverers(service, options.resolver);
+    this.#relabel = compileRelabel(service.relabel_configs);
+    this.#discoverers = buildDiscoverers(service, options);
   }
 
   start(): void {
@@ -74,7 +85,7 @@ export class DiscoveryManager {
     for (const id of this.#discoverers.keys()) {
       for (const group of this.#groups.get(id) ?? []) {
         for (const labels of group.targets) {
-          const relabeled = applyRelabel(labels);
+          const relabeled = this.#relabel(withDefaults(this.#service, labels));
           if (relabeled === undefined) continue;
           const target = toScrapeTarget(this.#service, relabeled);
           if (target instanceof Error) this.#error(group.source, target);
@@ -91,7 +102,7 @@ export class DiscoveryManager {
 }
 
 /** One discoverer per config entry, keyed "<mechanism>/<index>". Add a mechanism here. */
-function buildDiscoverers(service: ServiceConfig, resolver: DnsResolver | undefined): Map<string, Discoverer> {
+function buildDiscoverers(service: ServiceConfig, options: DiscoveryManagerOptions): Map<string, Discoverer> {
   const discoverers = new Map<string, Discoverer>();
   service.static_configs.forEach((config, i) => {
     const id = `static/${i}`;
@@ -99,32 +110,67 @@ function buildDiscoverers(service: ServiceConfig, resolver: DnsResolver | undefi
   });
   service.dns_sd_configs.forEach((config, i) => {
     const id = `dns/${i}`;
-    discoverers.set(id, new DnsDiscoverer(config, resolver === undefined ? { id } : { id, resolver }));
+    discoverers.set(id, new DnsDiscoverer(config, options.resolver === undefined ? { id } : { id, resolver: options.resolver }));
+  });
+  service.file_sd_configs.forEach((config, i) => {
+    const id = `file/${i}`;
+    discoverers.set(id, new FileDiscoverer(config, { id }));
+  });
+  service.http_sd_configs.forEach((config, i) => {
+    const id = `http/${i}`;
+    discoverers.set(id, new HttpDiscoverer(config, { id }));
+  });
+  service.kubernetes_sd_configs.forEach((config, i) => {
+    const id = `kubernetes/${i}`;
+    discoverers.set(id, new KubernetesDiscoverer(config, { ...options.kubernetes, id }));
   });
   return discoverers;
 }
 
 /**
- * The seam for `relabel_configs` (a later issue): the service's rules run here, on the discovered
- * labels, before the target is built; `undefined` means "dropped by keep/drop". Identity for now.
+ * Prometheus' scrape defaults, set before relabeling where discovery left them unset or empty, so
+ * relabel rules can read and change them: `__scheme__`, `__metrics_path__`, `__param_<name>`.
  */
-function applyRelabel(labels: LabelSet): LabelSet | undefined {
-  return labels;
+function withDefaults(service: ServiceConfig, labels: LabelSet): LabelSet {
+  const out: LabelSet = { ...labels };
+  const setDefault = (name: string, value: string) => {
+    if ((out[name] ?? '') === '') out[name] = value;
+  };
+  setDefault('__scheme__', service.scheme);
+  setDefault('__metrics_path__', service.scraper.endpoint);
+  for (const [name, values] of Object.entries(service.params)) {
+    if (values[0] !== undefined) setDefault(`__param_${name}`, values[0]);
+  }
+  return out;
 }
 
-/** Builds the url and keeps the labels without a `__` prefix; an Error when it cannot be scraped. */
+/**
+ * Builds the url and keeps the labels without a `__` prefix; an Error when it cannot be scraped.
+ * Query parameters: the service's `params`, the first value of each replaced by its `__param_<name>`.
+ */
 function toScrapeTarget(service: ServiceConfig, labels: LabelSet): ScrapeTarget | Error {
   const address = labels['__address__'];
   const scheme = labels['__scheme__'] ?? 'http';
-  const path = labels['__metrics_path__'] ?? service.scraper.endpoint;
-  if (address === undefined || address === '' || address.includes('/')) {
+  const path = labels['__metrics_path__'] || service.scraper.endpoint;
+  if (address === undefined || address === '' || /[/?#@\s]/.test(address)) {
     return new Error(`target has no usable __address__ (${JSON.stringify(address ?? '')})`);
   }
   if (scheme !== 'http' && scheme !== 'https') return new Error(`target ${address} has __scheme__ "${scheme}"`);
   if (!path.startsWith('/')) return new Error(`target ${address} has __metrics_path__ "${path}"; expected "/..."`);
+  const params = new Map<string, string[]>(Object.entries(service.params).map(([k, v]) => [k, [...v]]));
   const kept: LabelSet = {};
   for (const [name, value] of Object.entries(labels)) {
-    if (!name.startsWith('__')) kept[name] = value;
+    if (name.startsWith('__param_')) {
+      const key = name.slice('__param_'.length);
+      const values = params.get(key);
+      if (values !== undefined && values.length > 0) values[0] = value;
+      else params.set(key, [value]);
+    } else if (!name.startsWith('__')) {
+      kept[name] = value;
+    }
   }
-  return { service: service.name, url: `${scheme}://${address}${path}`, labels: kept };
+  const query = new URLSearchParams();
+  for (const key of [...params.keys()].sort()) for (const v of params.get(key) ?? []) query.append(key, v);
+  const search = query.size > 0 ? `?${query.toString()}` : '';
+  return { service: service.name, url: `${scheme}://${address}${path}${search}`, labels: kept };
 }

@@ -33,8 +33,11 @@ export class StaticDiscoverer implements Discoverer {
   stop(): void {}
 }
 
-/** "https://h:1" -> {__address__: 'h:1', __scheme__: 'https'}; "h:1" -> {__address__: 'h:1'}. */
-function parseTarget(target: string): LabelSet | Error {
+/**
+ * A target as written in `static_configs` or in a file_sd/http_sd group.
+ * "https://h:1" -> {__address__: 'h:1', __scheme__: 'https'}; "h:1" -> {__address__: 'h:1'}.
+ */
+export function parseTarget(target: string): LabelSet | Error {
   const match = TARGET_RE.exec(target);
   const [, scheme, address, rest] = match ?? [];
   if (address === undefined) return new Error(`static target ${JSON.stringify(target)} has no host`);

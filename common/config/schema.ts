@@ -159,13 +159,39 @@ export const AgentConfigSchema = z.strictObject({
   state_interval: DurationSchema.default(10_000),
   labels: Labels,
   services: z.array(ServiceConfigSchema).default([]),
-  push: z.strictObject({ default_service: z.string().min(1).default('push') }).default({ default_service: 'push' }),
+  /** Existing Periskop servers whose services this agent imports (their `/services/` API). */
+  imports: z
+    .array(
+      z.strictObject({
+        url: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected the http:// or https:// base URL of a Periskop server'),
+        refresh_interval: DurationSchema.default(30_000),
+        timeout: DurationSchema.default(10_000),
+        services: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .default([]),
+  /** Periskop push gateway compatibility: `POST /push/{service}/errors` and `POST /errors`. */
+  push: z
+    .strictObject({
+      /** Where a bare `POST /errors` goes. */
+      default_service: z.string().min(1).max(256).default('push'),
+      /** Distinct services pushes may create; a push to one more is refused (400), so memory stays bounded. */
+      max_services: z.number().int().min(1).max(100_000).default(100),
+    })
+    .default({ default_service: 'push', max_services: 100 }),
   /** Sentry SDK ingestion (`POST /api/{project_id}/envelope/`); off when absent. */
   sentry: SentryConfigSchema.optional(),
   flush_interval: DurationSchema.default(1_000),
   samples_per_group: z.number().int().min(1).max(100).default(10),
   /** An origin silent for this long is forgotten (its counts stay in the totals). */
   origin_ttl: DurationSchema.default(3_600_000),
+  /**
+   * Error groups held per service; past it the least recently active group is evicted (its count stays
+   * in a tombstone, so it resumes where it was if it comes back). Bounds memory against key explosions.
+   */
+  max_groups_per_service: z.number().int().min(1).max(10_000_000).default(10_000),
+  /** Tombstones (key -> count) of evicted groups kept per service; should be well above max_groups_per_service. */
+  max_tombstones_per_service: z.number().int().min(1).max(100_000_000).default(100_000),
   scrape: z
     .strictObject({ concurrency: z.number().int().min(1).max(10_000).default(64) })
     .default({ concurrency: 64 }),

@@ -117,3 +117,61 @@ describe('DiscoveryManager', () => {
     expect(errors.map(({ service, source }) => ({ service, source }))).toEqual([{ service: 'checkout', source: 'static/1' }]);
   });
 });
+
+describe('DiscoveryManager relabeling', () => {
+  it('drops the targets a keep rule rejects', () => {
+    const { urls } = manage({
+      static_configs: [{ targets: ['a:80'], labels: { team: 'pay' } }, { targets: ['b:80'], labels: { team: 'search' } }],
+      relabel_configs: [{ source_labels: ['team'], regex: 'pay', action: 'keep' }],
+    });
+    expect(urls()).toEqual(['http://a:80/errors']);
+  });
+
+  it('lets rules read and rewrite __address__, __scheme__ and __metrics_path__', () => {
+    const { urls } = manage({
+      static_configs: [{ targets: ['10.0.0.1:8080'], labels: { __meta_port: '9443', __meta_path: '/debug/errors' } }],
+      relabel_configs: [
+        { source_labels: ['__address__', '__meta_port'], regex: '([^:]+):\\d+;(\\d+)', replacement: '$1:$2', target_label: '__address__' },
+        { target_label: '__scheme__', replacement: 'https' },
+        { source_labels: ['__meta_path'], target_label: '__metrics_path__' },
+      ],
+    });
+    expect(urls()).toEqual(['https://10.0.0.1:9443/debug/errors']);
+  });
+
+  it('starts from the service scheme and endpoint, so rules see them', () => {
+    const { calls } = manage({
+      scheme: 'https',
+      scraper: { endpoint: '/e' },
+      static_configs: [{ targets: ['a:1'] }],
+      relabel_configs: [{ source_labels: ['__scheme__', '__metrics_path__'], target_label: 'seen' }],
+    });
+    expect(calls.at(-1)).toEqual([{ service: 'checkout', url: 'https://a:1/e', labels: { seen: 'https;/e' } }]);
+  });
+
+  it('builds the query from params, with __param_* labels overriding the first value', () => {
+    const { urls } = manage({
+      params: { format: ['json'], tag: ['a', 'b'] },
+      static_configs: [{ targets: ['a:1'] }, { targets: ['b:1'], labels: { __param_format: 'periskop' } }],
+      relabel_configs: [{ source_labels: ['__address__'], regex: 'a:1', target_label: '__param_extra', replacement: 'x y' }],
+    });
+    expect(urls()).toEqual(['http://a:1/errors?extra=x+y&format=json&tag=a&tag=b', 'http://b:1/errors?format=periskop&tag=a&tag=b']);
+  });
+
+  it('keeps a labelmap result as target labels and drops the __meta_ labels', () => {
+    const { calls } = manage({
+      static_configs: [{ targets: ['a:1'], labels: { __meta_kubernetes_pod_label_app: 'web' } }],
+      relabel_configs: [{ regex: '__meta_kubernetes_pod_label_(.+)', action: 'labelmap' }],
+    });
+    expect(calls.at(-1)?.[0]?.labels).toEqual({ app: 'web' });
+  });
+
+  it('reports a target whose relabeled address cannot be scraped', () => {
+    const { urls, errors } = manage({
+      static_configs: [{ targets: ['a:1', 'b:1'] }],
+      relabel_configs: [{ source_labels: ['__address__'], regex: 'a:1', target_label: '__address__', replacement: 'a:1/path' }],
+    });
+    expect(urls()).toEqual(['http://b:1/errors']);
+    expect(errors[0]?.err.message).toBe('target has no usable __address__ ("a:1/path")');
+  });
+});

@@ -57,6 +57,56 @@ const PERISKOP_DOCKER_CONFIG = yaml([
   '    refresh_interval: 10s',
 ]);
 
+/** What a service block without file, HTTP or Kubernetes discovery and without relabeling parses to. */
+const NO_OTHER_DISCOVERY = { file_sd_configs: [], http_sd_configs: [], kubernetes_sd_configs: [], relabel_configs: [] };
+/** Prometheus' scrape defaults of a service block. */
+const SCRAPE_DEFAULTS = { scheme: 'http', params: {} };
+
+/**
+ * A Periskop config using every discovery block Periskop accepts through Prometheus' discovery config,
+ * plus relabel_configs (Periskop's `relabel_configs` field), written as Prometheus users write them.
+ */
+const PERISKOP_DISCOVERY_CONFIG = yaml([
+  'repository:',
+  '  type: memory',
+  'services:',
+  '- name: checkout',
+  '  static_configs:',
+  '  - targets: [ "10.0.0.1:8080" ]',
+  '    labels: { env: prod }',
+  '  dns_sd_configs:',
+  '  - names: [ _errors._tcp.checkout.internal ]',
+  '  file_sd_configs:',
+  '  - files: [ /etc/periskop/targets/*.json, /etc/periskop/targets/*.yml ]',
+  '    refresh_interval: 1m',
+  '  http_sd_configs:',
+  '  - url: http://sd.internal/targets',
+  '  kubernetes_sd_configs:',
+  '  - role: pod',
+  '    namespaces:',
+  '      names: [ shop ]',
+  '  - role: endpoints',
+  '    kubeconfig_file: /etc/periskop/kubeconfig',
+  '  relabel_configs:',
+  '  - source_labels: [__meta_kubernetes_pod_annotation_periskop_io_scrape]',
+  '    action: keep',
+  '    regex: true',
+  '  - source_labels: [__address__, __meta_kubernetes_pod_annotation_periskop_io_port]',
+  '    action: replace',
+  '    regex: ([^:]+)(?::\\d+)?;(\\d+)',
+  '    replacement: $1:$2',
+  '    target_label: __address__',
+  '  - action: labelmap',
+  '    regex: __meta_kubernetes_pod_label_(.+)',
+  '  - source_labels: [__address__]',
+  '    modulus: 4',
+  '    target_label: __tmp_hash',
+  '    action: hashmod',
+  '  scraper:',
+  '    endpoint: /errors',
+  '    refresh_interval: 30s',
+]);
+
 describe('parseConfig', () => {
   describe('defaults', () => {
     it('fills in every hub default', () => {
@@ -88,12 +138,16 @@ describe('parseConfig', () => {
           name: 'checkout',
           static_configs: [],
           dns_sd_configs: [],
+          ...NO_OTHER_DISCOVERY,
           scraper: { endpoint: '/errors', refresh_interval: 10_000, timeout: 5_000 },
+          ...SCRAPE_DEFAULTS,
         }],
-        push: { default_service: 'push' },
+        push: { default_service: 'push', max_services: 100 },
         flush_interval: 1_000,
         samples_per_group: 10,
         origin_ttl: 3_600_000,
+        max_groups_per_service: 10_000,
+        max_tombstones_per_service: 100_000,
         scrape: { concurrency: 64 },
         limits: DEFAULT_LIMITS,
       });
@@ -153,13 +207,17 @@ describe('parseConfig', () => {
           name: 'mock-target',
           static_configs: [],
           dns_sd_configs: [{ names: ['mock-target'], type: 'A', port: 7778, refresh_interval: 10_000 }],
+          ...NO_OTHER_DISCOVERY,
           scraper: { endpoint: '/errors', refresh_interval: 10_000, timeout: 5_000 },
+          ...SCRAPE_DEFAULTS,
         },
         {
           name: 'periskop',
           static_configs: [{ targets: ['api:7777'], labels: {} }],
           dns_sd_configs: [],
+          ...NO_OTHER_DISCOVERY,
           scraper: { endpoint: '/errors', refresh_interval: 10_000, timeout: 5_000 },
+          ...SCRAPE_DEFAULTS,
         },
       ]);
     });
@@ -168,6 +226,26 @@ describe('parseConfig', () => {
       const config = parseConfig(PERISKOP_DEV_CONFIG, 'config.dev.yaml', {});
       expect(config.hub).toBeDefined();
       expect(config.agent?.services[0]?.dns_sd_configs).toEqual([{ names: ['localhost'], type: 'A', port: 7778, refresh_interval: 45_000 }]);
+    });
+
+    it('reads a Periskop config with file, HTTP, DNS and Kubernetes discovery and relabel_configs', () => {
+      const service = parseConfig(PERISKOP_DISCOVERY_CONFIG, 'periskop.yaml', {}).agent?.services[0];
+      expect(service?.file_sd_configs).toEqual([{ files: ['/etc/periskop/targets/*.json', '/etc/periskop/targets/*.yml'], refresh_interval: 60_000 }]);
+      expect(service?.http_sd_configs).toEqual([{ url: 'http://sd.internal/targets', refresh_interval: 60_000 }]);
+      expect(service?.kubernetes_sd_configs.map((k) => k.role)).toEqual(['pod', 'endpoints']);
+      expect(service?.kubernetes_sd_configs[0]?.namespaces).toEqual({ own_namespace: false, names: ['shop'] });
+      expect(service?.relabel_configs.map((r) => r.action)).toEqual(['keep', 'replace', 'labelmap', 'hashmod']);
+      expect(service?.relabel_configs[1]?.regex).toBe('([^:]+)(?::\\d+)?;(\\d+)');
+    });
+
+    it('names the YAML path of a bad relabel rule in a Periskop config', () => {
+      expect(problemsOf(yaml(['services:', '- name: s', '  relabel_configs:', '  - action: hashmod', '    source_labels: [a]', '    target_label: b'])))
+        .toMatchInlineSnapshot(`"services[0].relabel_configs[0].modulus (line 4): relabel configuration for hashmod requires non-zero modulus"`);
+    });
+
+    it('names an unsupported discovery mechanism as an unknown key', () => {
+      expect(problemsOf(yaml(['services:', '- name: s', '  consul_sd_configs: []'])))
+        .toMatchInlineSnapshot(`"services[0].consul_sd_configs (line 3): unknown key "consul_sd_configs""`);
     });
 
     it('keeps other top-level sections next to the Periskop services', () => {
