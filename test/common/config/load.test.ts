@@ -142,6 +142,7 @@ describe('parseConfig', () => {
           scraper: { endpoint: '/errors', refresh_interval: 10_000, timeout: 5_000 },
           ...SCRAPE_DEFAULTS,
         }],
+        imports: [],
         push: { default_service: 'push', max_services: 100 },
         flush_interval: 1_000,
         samples_per_group: 10,
