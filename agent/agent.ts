@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Agent as UndiciAgent } from 'undici';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../common/config/schema.js';
@@ -14,6 +15,7 @@ import { SentryMetrics } from './ingest/sentry/sentry-metrics.js';
 import { sentryRoutes } from './ingest/sentry/sentry-routes.js';
 import { DiscoveryManager } from './discovery/manager.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
+import { PeriskopImport } from './import/periskop-import.js';
 import { ScrapePool } from './scrape/scrape-pool.js';
 import type { TargetHealth } from './scrape/target-health.js';
 import { Shipper } from './ship/shipper.js';
@@ -45,6 +47,7 @@ export class Agent {
     readonly aggregator: Aggregator,
     private readonly pool: ScrapePool,
     private readonly discovery: DiscoveryManager[],
+    private readonly imports: PeriskopImport[],
     readonly shipper: Shipper,
     private readonly server: Server,
     private readonly stateStore: StateStore | undefined,
@@ -112,7 +115,24 @@ export class Agent {
       },
     });
 
-    shipper = new Shipper(aggregator, () => pool.healths().map(toWire), {
+    // Imported Periskop servers (issue: import an existing Periskop); their endpoints are targets too.
+    const imports = config.imports.map(
+      (c) =>
+        new PeriskopImport(c, {
+          dispatcher: new UndiciAgent({ connect: { timeout: 5_000 } }),
+          limits: config.limits,
+          logger: log,
+          now: Date.now,
+          sink: {
+            ingest: (service, origin, payload, now) => aggregator.observe(service, origin, payload.aggregates, now, false, 'max'),
+            health: (h, changed) => {
+              if (changed) shipper?.targetChanged(toWire(h));
+            },
+          },
+        }),
+    );
+    const healths = () => [...pool.healths(), ...imports.flatMap((i) => i.targets())];
+    shipper = new Shipper(aggregator, () => healths().map(toWire), {
       hubs,
       hello: { protocol: PROTOCOL_VERSION, name: config.name, epoch, kind: 'agent', labels: config.labels, version: VERSION, path: [] },
       frameBytes: config.limits.frameBytes,
@@ -126,7 +146,7 @@ export class Agent {
     });
 
     const selfErrors = new SelfErrors();
-    metrics = new AgentMetrics({ healths: () => pool.healths(), links: () => shipper.status(), stats: () => aggregator.stats() });
+    metrics = new AgentMetrics({ healths, links: () => shipper.status(), stats: () => aggregator.stats() });
     const m = metrics;
     let sentry: SentryIngest | undefined;
     const routers = [];
@@ -146,7 +166,7 @@ export class Agent {
       routers.push(sentryRoutes({ ingest: sentry, metrics: sentryMetrics, logger: sentryLog, maxBodyBytes: config.limits.bodyBytes }));
     }
     let ready = false;
-    const app = createAgentApp({ selfErrors, logger: log, metrics: () => m.render(), healths: () => pool.healths(), ready: () => ready, routers });
+    const app = createAgentApp({ selfErrors, logger: log, metrics: () => m.render(), healths, ready: () => ready, routers });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     await listenOn(server, config.listen);
 
@@ -163,9 +183,10 @@ export class Agent {
           },
         }),
     );
-    const agent = new Agent(epoch, aggregator, pool, discovery, shipper, server, stateStore, config, log);
+    const agent = new Agent(epoch, aggregator, pool, discovery, imports, shipper, server, stateStore, config, log);
     shipper.start();
     for (const d of discovery) d.start();
+    for (const i of imports) i.start();
     if (stateStore !== undefined) agent.timers.push(setInterval(() => void agent.saveState(), config.state_interval));
     agent.timers.push(setInterval(() => {
       // Targets still in discovery keep their counter state however long they are down (their count is
@@ -201,6 +222,7 @@ export class Agent {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     for (const d of this.discovery) d.stop();
+    for (const i of this.imports) i.stop();
     await this.pool.close();
     await this.shipper.drain(5_000);
     await this.saveState();

@@ -21,6 +21,14 @@ export interface AggregatorOptions {
   readonly onChange: (group: AgentGroup) => void;
 }
 
+/**
+ * How an origin's totals behave. `counter`: a Periskop client's cumulative counter (a smaller value is
+ * a restart: last 5, next 3 counts 3). `max`: a total that may drop without a restart, as a legacy
+ * Periskop server's sum over its current targets does when a target goes away: only growth above the
+ * highest value seen counts (last 5, next 3, next 7 counts 2).
+ */
+export type CountSemantics = 'counter' | 'max';
+
 /** What one observation changed, for metrics and tests. */
 export interface ApplyResult {
   readonly increments: number;
@@ -71,7 +79,14 @@ export class Aggregator {
    * `complete`: the aggregates are everything the origin reported (nothing was dropped), so a key
    * missing from them was reset by a restart of the target.
    */
-  observe(serviceName: string, originId: string, aggregates: readonly ParsedAggregate[], now: number, complete = true): ApplyResult {
+  observe(
+    serviceName: string,
+    originId: string,
+    aggregates: readonly ParsedAggregate[],
+    now: number,
+    complete = true,
+    semantics: CountSemantics = 'counter',
+  ): ApplyResult {
     const service = this.service(serviceName);
     let origin = service.origins.get(originId);
     const firstObservation = origin === undefined;
@@ -92,15 +107,15 @@ export class Aggregator {
     let resets = 0;
     for (const agg of aggregates) {
       const last = origin.last.get(agg.key);
-      origin.last.set(agg.key, agg.totalCount);
+      origin.last.set(agg.key, semantics === 'max' && last !== undefined ? Math.max(last, agg.totalCount) : agg.totalCount);
       let delta: number;
       if (last === undefined && baselining && !(agg.createdAt > 0 && agg.createdAt >= this.options.startedAt)) {
         // Counted by an earlier lineage (or settled later when still pending).
         delta = 0;
         if (origin.baseline !== undefined && agg.totalCount > 0) origin.baseline.set(agg.key, agg.totalCount);
       } else {
-        delta = diffCumulative(last, agg.totalCount);
-        if (last !== undefined && agg.totalCount < last) resets++;
+        delta = semantics === 'max' && last !== undefined ? Math.max(0, agg.totalCount - last) : diffCumulative(last, agg.totalCount);
+        if (semantics === 'counter' && last !== undefined && agg.totalCount < last) resets++;
       }
       let group = service.groups.get(agg.key);
       const isNew = group === undefined;
@@ -138,7 +153,7 @@ export class Aggregator {
     }
     // A Periskop client never forgets a key while it runs: a key missing from a complete payload is a
     // reset observed at zero, so when it comes back all of it is new (last 5, missing, next 5: 10).
-    if (complete && origin.last.size > aggregates.length) {
+    if (complete && semantics === 'counter' && origin.last.size > aggregates.length) {
       const present = new Set(aggregates.map((a) => a.key));
       for (const key of origin.last.keys()) {
         if (present.has(key)) continue;
