@@ -1,5 +1,5 @@
 import type { Occurrence } from '../occurrence.js';
-import type { LineageDef, WireGroup, WireTarget } from './messages.js';
+import type { LineageDef, WireGroup, WireSourceStatus, WireTarget } from './messages.js';
 
 /** A group as a source hands it to its link: the wire group with plain samples (the link encodes them). */
 export type SourceGroup = Omit<WireGroup, 'samples'> & { samples: readonly Occurrence[] };
@@ -14,6 +14,8 @@ export interface LinkSource<G extends object> {
   allGroups(): Iterable<G>;
   /** Every target's current health, for a sync. */
   allTargets(): WireTarget[];
+  /** A hub's sources, forwarded to its parent (agents have none). */
+  sourcesStatus?(): WireSourceStatus[];
   /** The counter that marks samples as they arrive; samples with a mark above a link's are new. */
   currentSampleMark(): number;
   /** A per-connection encoder (connection-local lineage refs start afresh on each connection). */

@@ -106,6 +106,21 @@ export const WireTargetSchema = z.object({
 });
 export type WireTarget = z.infer<typeof WireTargetSchema>;
 
+/**
+ * A source of the sender, as a hub forwards its sources' health to its parent: its direct sources and,
+ * flattened, theirs (`via` names the hubs in between, nearest last).
+ */
+export const WireSourceStatusSchema = z.object({
+  name: Name,
+  kind: z.enum(['agent', 'hub']),
+  connected: z.boolean(),
+  labels: Labels,
+  epoch: z.string().max(128),
+  last_message_at: Ms,
+  via: z.array(Name).max(16),
+});
+export type WireSourceStatus = z.infer<typeof WireSourceStatusSchema>;
+
 const StateFields = {
   seq: Seq,
   lineages: z.array(LineageDefSchema).max(100_000).optional(),
@@ -115,6 +130,8 @@ const StateFields = {
   targets: z.array(WireTargetSchema).max(1_000_000),
   /** Targets gone since the last message, as [agent, service, url]. */
   targets_removed: z.array(z.tuple([Name, Name, z.string().max(4096)])).max(1_000_000).optional(),
+  /** A hub's sources, when they changed (the full list, replacing the previous one). */
+  sources: z.array(WireSourceStatusSchema).max(100_000).optional(),
 };
 
 /** Full state, possibly in several parts; targets in a sync replace what the hub held. */

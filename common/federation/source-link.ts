@@ -42,6 +42,7 @@ interface InFlight<G> {
   readonly groups: G[];
   readonly targets: WireTarget[];
   readonly removed: [string, string, string][];
+  readonly sources: boolean;
   readonly sampleMark: number;
   readonly sync: boolean;
   readonly last: boolean;
@@ -84,6 +85,8 @@ export class SourceLink<G extends object> {
   private readonly dirty = new Set<G>();
   private readonly dirtyTargets = new Map<string, WireTarget>();
   private readonly removedTargets = new Map<string, [string, string, string]>();
+  /** The source list changed since it was last sent (hubs only). */
+  private sourcesDirty = false;
   /** Per group: the sample mark up to which this hub has acknowledged its samples. */
   private readonly delivered = new WeakMap<G, number>();
   private inFlight: InFlight<G> | undefined;
@@ -121,6 +124,12 @@ export class SourceLink<G extends object> {
     this.scheduleFlush();
   }
 
+  /** A hub's source list changed (a source connected, left, or moved on). */
+  markSources(): void {
+    this.sourcesDirty = true;
+    this.scheduleFlush();
+  }
+
   /** A target left discovery. */
   removeTarget(agent: string, service: string, url: string): void {
     const key = targetKey({ service, url });
@@ -145,7 +154,7 @@ export class SourceLink<G extends object> {
 
   /** True when nothing is waiting to be sent or acknowledged (used by graceful shutdown). */
   get idle(): boolean {
-    return this.ready && this.inFlight === undefined && this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0;
+    return this.ready && this.inFlight === undefined && this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !this.sourcesDirty;
   }
 
   /** Sends what is pending now, ignoring the flush interval, and waits (bounded) for the acks. */
@@ -248,6 +257,7 @@ export class SourceLink<G extends object> {
     const f = this.inFlight;
     this.inFlight = undefined;
     if (f !== undefined) {
+      if (f.sources) this.sourcesDirty = true;
       for (const g of f.groups) this.dirty.add(g);
       for (const t of f.targets) if (!this.dirtyTargets.has(targetKey(t)) && !this.removedTargets.has(targetKey(t))) this.dirtyTargets.set(targetKey(t), t);
       for (const r of f.removed) {
@@ -307,7 +317,8 @@ export class SourceLink<G extends object> {
   private pump(): void {
     const ws = this.ws;
     if (!this.ready || this.inFlight !== undefined || ws === undefined || this.connection === undefined || this.strings === undefined) return;
-    const nothing = this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !(this.syncing && this.syncPart === 0);
+    const nothing =
+      this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !this.sourcesDirty && !(this.syncing && this.syncPart === 0);
     if (nothing) return;
     if (!this.syncing && Date.now() - this.lastSendAt < this.options.flushIntervalMs) {
       this.scheduleFlush();
@@ -334,6 +345,7 @@ export class SourceLink<G extends object> {
     }
     const targets = this.syncing && this.syncPart === 0 ? this.source.allTargets() : [...this.dirtyTargets.values()];
     const removed = this.syncing ? [] : [...this.removedTargets.values()];
+    const sources = (this.sourcesDirty || (this.syncing && this.syncPart === 0)) && this.source.sourcesStatus !== undefined ? this.source.sourcesStatus() : undefined;
     let withoutSamples = false;
     for (;;) {
       const services = new Map<string, WireService>();
@@ -355,6 +367,7 @@ export class SourceLink<G extends object> {
         ...(lineages !== undefined ? { lineages } : {}),
         ...(stringDefs !== undefined ? { strings: stringDefs } : {}),
         ...(removed.length > 0 ? { targets_removed: removed } : {}),
+        ...(sources !== undefined ? { sources } : {}),
       };
       const message: Sync | Delta = this.syncing ? { t: 'sync', ...body, part: this.syncPart, last } : { t: 'delta', ...body };
       const frame = encodeMessage(message);
@@ -378,9 +391,10 @@ export class SourceLink<G extends object> {
       for (const g of batch) this.dirty.delete(g);
       for (const t of targets) this.dirtyTargets.delete(targetKey(t));
       for (const r of removed) this.removedTargets.delete(targetKey({ service: r[1], url: r[2] }));
+      if (sources !== undefined) this.sourcesDirty = false;
       this.seq = seq;
       this.lastSentSeq = seq;
-      this.inFlight = { seq, groups: batch, targets, removed, sampleMark, sync: this.syncing, last };
+      this.inFlight = { seq, groups: batch, targets, removed, sources: sources !== undefined, sampleMark, sync: this.syncing, last };
       if (this.syncing) this.syncPart++;
       this.lastSendAt = Date.now();
       this.sendFrame(frame);

@@ -1,5 +1,5 @@
 import type { LinkConnection, LinkSource } from '../../common/federation/link-source.js';
-import type { LineageDef, WireTarget } from '../../common/federation/messages.js';
+import type { LineageDef, WireSourceStatus, WireTarget } from '../../common/federation/messages.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { HubGroup } from '../state/group.js';
 import type { HubState } from '../state/hub-state.js';
@@ -27,6 +27,16 @@ export class HubLinkSource implements LinkSource<HubGroup> {
 
   allTargets(): WireTarget[] {
     return this.state.targets();
+  }
+
+  /** This hub's sources and, flattened, theirs (what a parent shows as the fleet below this hub). */
+  sourcesStatus(): WireSourceStatus[] {
+    const out: WireSourceStatus[] = [];
+    for (const s of this.state.sources.values()) {
+      out.push({ name: s.name, kind: s.kind, connected: s.connected, labels: s.labels, epoch: s.lastEpoch, last_message_at: s.lastMessageAt, via: [] });
+      for (const c of s.children) if (c.via.length < 15) out.push({ ...c, via: [...c.via, s.name] });
+    }
+    return out;
   }
 
   currentSampleMark(): number {

@@ -23,6 +23,8 @@ export interface UpstreamOptions {
  */
 export class Upstream {
   private readonly link: SourceLink<HubGroup>;
+  /** Sources' last-message times move on without events: refreshed upward every 15 s. */
+  private readonly sourcesTimer: NodeJS.Timeout;
 
   constructor(state: HubState, options: UpstreamOptions) {
     const source = new HubLinkSource(state);
@@ -40,6 +42,7 @@ export class Upstream {
         return { protocol: PROTOCOL_VERSION, name, epoch: options.epoch, kind: 'hub', labels: options.config.labels, version: VERSION, path: [name, ...below] };
       },
     });
+    this.sourcesTimer = setInterval(() => this.link.markSources(), 15_000);
     state.onEvent((e) => {
       if (e.type === 'group') {
         if (e.added.length > 0) source.samplesAdded(e.added);
@@ -47,6 +50,7 @@ export class Upstream {
       } else if (e.type === 'resolution') {
         // Resolution is local to each hub: nothing to forward.
       } else {
+        this.link.markSources();
         for (const t of e.changed) this.link.markTarget(t);
         for (const [agent, service, url] of e.removed) this.link.removeTarget(agent, service, url);
       }
@@ -55,6 +59,11 @@ export class Upstream {
 
   start(): void {
     this.link.start();
+  }
+
+  /** A source connected or disconnected (the federation server tells). */
+  sourcesChanged(): void {
+    this.link.markSources();
   }
 
   status(): LinkStatus {
@@ -67,6 +76,7 @@ export class Upstream {
   }
 
   close(): void {
+    clearInterval(this.sourcesTimer);
     this.link.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { WireTarget } from '../../common/federation/messages.js';
+import type { WireSourceStatus, WireTarget } from '../../common/federation/messages.js';
 
 /**
  * A federation source (agent or child hub) as this hub knows it, connected or not. Owned by
@@ -25,12 +25,14 @@ export interface Source {
   readonly targets: Map<string, WireTarget>;
   /** Protocol anomalies seen (counts going down within a lineage, unknown refs). */
   anomalies: number;
+  /** For a child hub: its own sources, as it last reported them. */
+  children: WireSourceStatus[];
 }
 
 export function newSource(name: string, kind: 'agent' | 'hub', epoch: string): Source {
   return {
     name, kind, labels: {}, lastEpoch: epoch, ackedSeqs: new Map(), connected: false, connectedAt: 0, lastMessageAt: 0,
-    path: [], version: '', messagesIn: 0, bytesIn: 0, connections: 0, targets: new Map(), anomalies: 0,
+    path: [], version: '', messagesIn: 0, bytesIn: 0, connections: 0, targets: new Map(), anomalies: 0, children: [],
   };
 }
 
