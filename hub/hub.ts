@@ -5,6 +5,7 @@ import { FEDERATION_ERRORS } from '../common/federation/errors.js';
 import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
 import { createHubApp } from './api/app.js';
+import { LiveStream } from './api/v1/events/live-stream.js';
 import { FederationServer } from './federation/federation-server.js';
 import { Upstream } from './federation/upstream.js';
 import { loadHubEpoch } from './store/hub-epoch.js';
@@ -30,6 +31,8 @@ export class Hub {
   private snapshotTimer: NodeJS.Timeout | undefined;
   /** The link to the parent hub, when `hub.upstream` is configured. */
   upstream: Upstream | undefined;
+  /** The live stream (/api/v1/events), ended on stop. */
+  private live: LiveStream | undefined;
   private stopping = false;
 
   private constructor(
@@ -45,7 +48,7 @@ export class Hub {
   static async start(options: HubOptions): Promise<Hub> {
     const { config, logger } = options;
     const log = logger.child({ component: 'hub' });
-    const state = new HubState({ samplesPerGroup: config.samples_per_group });
+    const state = new HubState({ samplesPerGroup: config.samples_per_group, sampleBudgetBytes: config.sample_budget_bytes });
     const store = new HubStore(config.data_dir, state, log);
     const hubId = await store.open(config.hub_id);
     const selfErrors = new SelfErrors();
@@ -70,14 +73,17 @@ export class Hub {
       },
     });
     let ready = false;
+    const live = new LiveStream(state, log.child({ stage: 'live' }));
+    metrics.live = { get clients() { return live.clientCount; }, get dropped() { return live.dropped; }, get events() { return live.events; } };
     const app = createHubApp({
       state, actions, adminToken: config.admin_token, selfErrors, logger: log.child({ stage: 'api' }),
-      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir, hubId,
+      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir, hubId, live,
     });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     federation.attach(server);
     await listenOn(server, config.listen);
     const hub = new Hub(hubId, state, store, server, federation, metrics, log);
+    hub.live = live;
     hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
     if (config.upstream !== undefined) {
       hub.upstream = new Upstream(state, {
@@ -105,7 +111,10 @@ export class Hub {
       const figures = await this.store.snapshot(this.hubId);
       this.metrics.snapshotSeconds.observe(figures.millis / 1000);
       this.metrics.snapshotBytes.set(figures.bytes);
+      this.metrics.snapshotLastSuccess.set(Date.now() / 1000);
+      this.metrics.seriesBuckets.set(figures.seriesBuckets);
     } catch (err) {
+      this.metrics.snapshotFailures.inc();
       this.logger.error({ err: (err as Error).message }, 'snapshot failed; the previous snapshot is kept and the journal still holds user actions');
     }
   }
@@ -120,6 +129,7 @@ export class Hub {
       await this.upstream.drain(3_000);
       this.upstream.close();
     }
+    this.live?.close();
     await closeServer(this.server);
     await this.snapshot();
     await this.store.close();

@@ -5,6 +5,20 @@ import { SeveritySchema } from '../severity.js';
  * API v1 (DESIGN section 5): the JSON the hub answers under `/api/v1/` and the UI reads. The only
  * definition of these shapes: the hub's presenters build them, the UI imports the types, tests parse
  * answers with them. Times are ISO 8601 strings (UTC), null when unknown.
+ *
+ * Routes (path segments percent-encoded with encodeURIComponent; a key may hold any character):
+ *   GET  /api/v1/services                                   ServicesResponse
+ *   GET  /api/v1/services/{name}                            ServiceDetailResponse
+ *   GET  /api/v1/services/{name}/errors?q&severity&status&sort&order&limit&cursor   ErrorListResponse
+ *   GET  /api/v1/services/{name}/errors/{key}               ErrorGroupResponse
+ *   POST /api/v1/services/{name}/errors/{key}/resolve       ErrorSummary (admin token when configured)
+ *   POST /api/v1/services/{name}/errors/{key}/unresolve     ErrorSummary (admin token when configured)
+ *   GET  /api/v1/sources                                    SourcesResponse
+ *   GET  /api/v1/targets?service                            TargetsResponse
+ *   GET  /api/v1/events                                     Server-Sent Events, LiveEvent
+ * Errors: `{error: {code, message}}` (ApiErrorBody): 400 bad_request (bad query, cursor or path
+ * encoding), 401 unauthorized (write without the admin token), 404 not_found (unknown service, key or
+ * route), 405 method_not_allowed, 503 too_many_clients (live stream full).
  */
 
 const Iso = z.string().nullable();
@@ -27,6 +41,9 @@ export const ServiceSummarySchema = z.object({
   name: z.string(),
   /** Groups not resolved (unresolved + regressed). */
   open_errors: z.number().int(),
+  /** Open groups that came back after a resolve. */
+  regressed_errors: z.number().int(),
+  resolved_errors: z.number().int(),
   groups: z.number().int(),
   /** Occurrences of open groups by severity. */
   counts: SeverityCountsSchema,
@@ -41,7 +58,18 @@ export type ServiceSummary = z.infer<typeof ServiceSummarySchema>;
 export const ServicesResponseSchema = z.object({ items: z.array(ServiceSummarySchema) });
 export type ServicesResponse = z.infer<typeof ServicesResponseSchema>;
 
-/** One group in a list. `class` and `message` are those of its newest sample ('' when none). */
+/** Occurrences per minute over the last 2 hours and per hour over the last 7 days, at hub time. */
+export const SeriesPairSchema = z.object({ minutes: SeriesSchema, hours: SeriesSchema });
+export type SeriesPair = z.infer<typeof SeriesPairSchema>;
+
+/** `GET /api/v1/services/{name}`: the summary plus the service's time series. */
+export const ServiceDetailResponseSchema = ServiceSummarySchema.extend({ series: SeriesPairSchema });
+export type ServiceDetailResponse = z.infer<typeof ServiceDetailResponseSchema>;
+
+/**
+ * One group in a list. `class` and `message` are those of its newest sample ever seen ('' when none;
+ * kept when the sample budget evicts samples). `sparkline`: occurrences per minute over the last hour.
+ */
 export const ErrorSummarySchema = z.object({
   service: z.string(),
   key: z.string(),
@@ -75,7 +103,8 @@ export const ErrorListQuerySchema = z.strictObject({
   sort: z.enum(['count', 'last_seen', 'created_at']).default('last_seen'),
   order: z.enum(['asc', 'desc']).default('desc'),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
-  cursor: z.string().max(2048).optional(),
+  /** Opaque; only valid with the sort and order it was made for. */
+  cursor: z.string().max(16_384).optional(),
 });
 export type ErrorListQuery = z.infer<typeof ErrorListQuerySchema>;
 
@@ -99,15 +128,21 @@ export const ContributionSchema = z.object({
   agent: z.string(),
   /** The child hub it came through, nearest this hub first; empty when the agent is directly connected. */
   via: z.array(z.string()),
+  /** Labels of the agent's newest lineage (e.g. region). */
   labels: z.record(z.string(), z.string()),
   count: z.number(),
+  /** Lineages summed here: 1, plus one per restart of the agent without its state_dir. */
+  lineages: z.number().int(),
 });
 export type Contribution = z.infer<typeof ContributionSchema>;
 
+/** `GET /api/v1/services/{name}/errors/{key}`: samples newest first, sources by count (largest first). */
 export const ErrorGroupResponseSchema = ErrorSummarySchema.extend({
   samples: z.array(SampleSchema),
+  /** The sample budget took this group's samples (its counts are kept); new ones will show again. */
+  samples_evicted: z.boolean(),
   sources: z.array(ContributionSchema),
-  series: z.object({ minutes: SeriesSchema, hours: SeriesSchema }),
+  series: SeriesPairSchema,
 });
 export type ErrorGroupResponse = z.infer<typeof ErrorGroupResponseSchema>;
 
@@ -147,12 +182,23 @@ export const TargetSchema = z.object({
 export type TargetView = z.infer<typeof TargetSchema>;
 export const TargetsResponseSchema = z.object({ items: z.array(TargetSchema) });
 
+/** Query of `GET /api/v1/targets`. */
+export const TargetsQuerySchema = z.strictObject({ service: z.string().max(256).optional() });
+export type TargetsQuery = z.infer<typeof TargetsQuerySchema>;
+
 /** `{error: {code, message}}`, with the HTTP status telling the class of problem. */
 export const ApiErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
-/** Events on `GET /api/v1/events` (Server-Sent Events; `event:` is the type, `data:` the JSON). */
+/**
+ * Events on `GET /api/v1/events` (Server-Sent Events; `event:` is the type, `data:` the JSON), coalesced
+ * to a few per second. `groups`: these groups of the service changed (counts, samples, status); with
+ * `truncated`, more changed than listed: treat every group of the service as changed. `services`: the
+ * overview changed. `sources`: a source connected, disconnected or reported target health. A comment
+ * line (`: ping`) comes every 15 s; a client that reads too slowly is dropped and should reconnect
+ * (EventSource does so by itself).
+ */
 export const LiveEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('groups'), service: z.string(), keys: z.array(z.string()) }),
+  z.object({ type: z.literal('groups'), service: z.string(), keys: z.array(z.string()), truncated: z.boolean() }),
   z.object({ type: z.literal('services') }),
   z.object({ type: z.literal('sources') }),
   z.object({ type: z.literal('alert') }),

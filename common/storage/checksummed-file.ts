@@ -44,6 +44,52 @@ export async function writeChecksummedFile(file: string, magic: string, version:
   await syncDirectory(dirname(file));
 }
 
+/**
+ * Like writeChecksummedFile, for a payload produced in parts (a large snapshot): each part is written
+ * before the next is asked for, so the producer's work is spread over many turns of the event loop and
+ * the whole payload is never in memory at once. The header (length, crc32) is written last, at the
+ * start of the temp file, before the fsync and the rename. Returns the payload's length.
+ */
+export async function writeChecksummedFileParts(file: string, magic: string, version: number, parts: Iterable<Uint8Array>): Promise<number> {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  const handle = await open(temp, 'w', 0o600);
+  let length = 0;
+  let crc = 0;
+  try {
+    let position = HEADER_BYTES;
+    for (const part of parts) {
+      crc = crc32(part, crc);
+      length += part.length;
+      let written = 0;
+      while (written < part.length) {
+        const { bytesWritten } = await handle.write(part, written, part.length - written, position);
+        written += bytesWritten;
+        position += bytesWritten;
+      }
+    }
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.write(magic.slice(0, 4).padEnd(4), 0, 'latin1');
+    header.writeUInt8(version, 4);
+    header.writeBigUInt64BE(BigInt(length), 5);
+    header.writeUInt32BE(crc, 13);
+    await handle.write(header, 0, HEADER_BYTES, 0);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(temp, file);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncDirectory(dirname(file));
+  return length;
+}
+
 /** fsync of a directory makes a rename durable (a no-op where the platform does not allow it). */
 export async function syncDirectory(dir: string): Promise<void> {
   let handle;

@@ -26,8 +26,10 @@ export function errorMiddleware(onUnexpected: (err: unknown, ctx: Context) => vo
     } catch (err) {
       const e = err as { status?: number; expose?: boolean; code?: string; message?: string };
       const status = typeof e.status === 'number' && e.status >= 400 && e.status < 600 ? e.status : 500;
-      if (status >= 500) onUnexpected(err, ctx);
-      const exposed = e.expose === true && status < 500;
+      // An ApiError is deliberate at any status (e.g. 503 when full); anything else at 5xx is a bug.
+      const deliberate = err instanceof ApiError;
+      if (status >= 500 && !deliberate) onUnexpected(err, ctx);
+      const exposed = deliberate || (e.expose === true && status < 500);
       ctx.status = status;
       ctx.body = {
         error: {

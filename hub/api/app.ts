@@ -8,6 +8,8 @@ import { opsRoutes } from '../../common/http/ops-routes.js';
 import { exportRoutes } from './export/routes.js';
 import { periskopRoutes } from './periskop/routes.js';
 import { staticUi } from './static-ui.js';
+import type { LiveStream } from './v1/events/live-stream.js';
+import { v1Middleware } from './v1/router.js';
 
 export interface HubAppDeps {
   readonly state: HubState;
@@ -20,9 +22,11 @@ export interface HubAppDeps {
   readonly uiDir: string;
   /** This hub's id (the export's stable target_uuid derives from it). */
   readonly hubId: string;
+  /** The live stream behind /api/v1/events. */
+  readonly live: LiveStream;
 }
 
-/** The hub's HTTP surface: Periskop-compatible API, operational endpoints, the UI. */
+/** The hub's HTTP surface: API v1, Periskop-compatible API, operational endpoints, the UI. */
 export function createHubApp(deps: HubAppDeps): Koa {
   const app = new Koa();
   app.proxy = false;
@@ -34,6 +38,7 @@ export function createHubApp(deps: HubAppDeps): Koa {
     }),
   );
   app.use(staticUi(deps.uiDir));
+  for (const middleware of v1Middleware(deps)) app.use(middleware);
   for (const router of [periskopRoutes(deps), opsRoutes(deps), exportRoutes(deps.state, () => deps.hubId)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

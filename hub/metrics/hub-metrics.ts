@@ -1,6 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HubState } from '../state/hub-state.js';
-import { type OccurrencesOptions, renderOccurrences } from './occurrences.js';
+import { OccurrenceExposition, type OccurrencesOptions } from './occurrences.js';
+
+/** Figures of the live stream (SSE), read at scrape time. */
+export interface LiveFigures {
+  readonly clients: number;
+  readonly dropped: number;
+  readonly events: number;
+}
 
 /**
  * The hub's own `crowsnest_hub_*` metrics plus the fleet-wide error counts. Owned by the hub; one
@@ -17,13 +24,21 @@ export class HubMetrics {
   readonly rejected: Counter<'reason'>;
   readonly protocolErrors: Counter<'code'>;
   readonly notificationsSent: Counter<'result'>;
+  readonly snapshotFailures: Counter;
+  readonly snapshotLastSuccess: Gauge;
+  readonly seriesBuckets: Gauge;
   private readonly seriesDropped: Gauge;
+  private readonly seriesExposed: Gauge;
+  private readonly exposition: OccurrenceExposition;
+  /** Set by the hub once its live stream exists. */
+  live: LiveFigures | undefined;
 
   constructor(
-    private readonly state: HubState,
-    private readonly occurrences: OccurrencesOptions,
+    state: HubState,
+    occurrences: OccurrencesOptions,
     connected: () => number,
   ) {
+    this.exposition = new OccurrenceExposition(state, occurrences);
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.messagesIn = new Counter({ name: 'crowsnest_hub_messages_received_total', help: 'Federation messages merged, by type.', labelNames: ['type'], registers });
@@ -39,6 +54,63 @@ export class HubMetrics {
     this.protocolErrors = new Counter({ name: 'crowsnest_hub_federation_errors_total', help: 'Federation connections closed for a protocol error, by code.', labelNames: ['code'], registers });
     this.notificationsSent = new Counter({ name: 'crowsnest_hub_notifications_total', help: 'Notification deliveries, by result.', labelNames: ['result'], registers });
     this.seriesDropped = new Gauge({ name: 'crowsnest_hub_metrics_series_dropped', help: 'Groups left out of periskop_error_occurrences by metrics.max_series.', registers });
+    this.seriesExposed = new Gauge({ name: 'crowsnest_hub_metrics_series', help: 'periskop_error_occurrences series in the last exposition (at most metrics.max_series).', registers });
+    this.snapshotFailures = new Counter({ name: 'crowsnest_hub_snapshot_failures_total', help: 'Snapshots that failed (the previous one is kept).', registers });
+    this.snapshotLastSuccess = new Gauge({ name: 'crowsnest_hub_snapshot_last_success_timestamp_seconds', help: 'When the last snapshot was written.', registers });
+    this.seriesBuckets = new Gauge({ name: 'crowsnest_hub_series_buckets', help: 'Non-empty time-series buckets held over all groups and services (counted at each snapshot; about 16 bytes each).', registers });
+    const sourceStates = state.sources;
+    new Gauge({
+      name: 'crowsnest_hub_sources', help: 'Sources (agents, child hubs) this hub knows, by kind and connection state.', labelNames: ['kind', 'state'], registers,
+      collect() {
+        this.reset();
+        for (const s of sourceStates.values()) this.inc({ kind: s.kind, state: s.connected ? 'connected' : 'disconnected' });
+      },
+    });
+    const samples = state.samples;
+    new Gauge({ name: 'crowsnest_hub_sample_bytes', help: 'Approximate bytes of samples and their search text, charged against hub.sample_budget_bytes.', registers, collect() { this.set(samples.bytes); } });
+    new Gauge({ name: 'crowsnest_hub_sample_budget_bytes', help: 'hub.sample_budget_bytes.', registers, collect() { this.set(samples.options.budgetBytes); } });
+    new Gauge({ name: 'crowsnest_hub_sample_groups', help: 'Groups holding samples.', registers, collect() { this.set(samples.groups); } });
+    let evictedBefore = 0;
+    new Counter({
+      name: 'crowsnest_hub_sample_evictions_total', help: 'Groups whose samples the byte budget took (their counts are kept).', registers,
+      collect() {
+        this.inc(samples.evictions - evictedBefore);
+        evictedBefore = samples.evictions;
+      },
+    });
+    new Gauge({ name: 'crowsnest_hub_sample_intern_entries', help: 'Distinct stack traces, classes and messages in the intern table.', registers, collect() { this.set(samples.intern.entries); } });
+    new Gauge({ name: 'crowsnest_hub_sample_intern_bytes', help: 'Approximate bytes of the intern table.', registers, collect() { this.set(samples.intern.bytes); } });
+    new Gauge({
+      name: 'crowsnest_hub_memory_bytes', help: 'Memory of the hub process, by type (rss, heap_used, heap_total, external, array_buffers).', labelNames: ['type'], registers,
+      collect() {
+        const m = process.memoryUsage();
+        this.set({ type: 'rss' }, m.rss);
+        this.set({ type: 'heap_used' }, m.heapUsed);
+        this.set({ type: 'heap_total' }, m.heapTotal);
+        this.set({ type: 'external' }, m.external);
+        this.set({ type: 'array_buffers' }, m.arrayBuffers);
+      },
+    });
+    const live = () => this.live;
+    new Gauge({ name: 'crowsnest_hub_live_clients', help: 'Browsers connected to the live stream (/api/v1/events).', registers, collect() { this.set(live()?.clients ?? 0); } });
+    let droppedBefore = 0;
+    new Counter({
+      name: 'crowsnest_hub_live_clients_dropped_total', help: 'Live-stream clients dropped for reading too slowly (they reconnect).', registers,
+      collect() {
+        const d = live()?.dropped ?? 0;
+        this.inc(d - droppedBefore);
+        droppedBefore = d;
+      },
+    });
+    let eventsBefore = 0;
+    new Counter({
+      name: 'crowsnest_hub_live_events_total', help: 'Live-stream events sent (after coalescing), summed over clients.', registers,
+      collect() {
+        const e = live()?.events ?? 0;
+        this.inc(e - eventsBefore);
+        eventsBefore = e;
+      },
+    });
     new Gauge({ name: 'crowsnest_hub_sources_connected', help: 'Sources (agents, child hubs) connected now.', registers, collect() { this.set(connected()); } });
     const stat = (name: string, help: string, pick: (s: ReturnType<HubState['stats']>) => number) =>
       new Gauge({ name, help, registers, collect() { this.set(pick(state.stats())); } });
@@ -50,8 +122,9 @@ export class HubMetrics {
 
   /** The whole exposition: error counts first, then the hub's own metrics. */
   async render(): Promise<string> {
-    const { text, dropped } = renderOccurrences(this.state, this.occurrences);
+    const { text, dropped, series } = this.exposition.render();
     this.seriesDropped.set(dropped);
+    this.seriesExposed.set(series);
     return text + (await this.registry.metrics());
   }
 }

@@ -1,6 +1,7 @@
 import type { LineageCounts } from '../../common/merge/lineage-counts.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { Severity } from '../../common/severity.js';
+import type { SeriesData } from './series.js';
 
 /** A resolve (DESIGN section 3, rule 6): hidden until the total passes `total` or a newer occurrence. */
 export interface Resolution {
@@ -9,9 +10,19 @@ export interface Resolution {
   readonly total: number;
 }
 
+/** Class and message of a group's newest sample ever seen: kept when its samples are evicted. */
+export interface Headline {
+  readonly class: string;
+  /** Cut at HEADLINE_MESSAGE_CHARS. */
+  readonly message: string;
+}
+
+export const HEADLINE_MESSAGE_CHARS = 1024;
+
 /**
  * One error group at the hub: per-lineage cumulative counts (their sum is `total`), newest samples,
- * resolution state. Owned by HubState; lives forever (counts are never evicted; samples may be).
+ * resolution state, time series. Owned by HubState; lives forever (counts are never evicted; samples
+ * may be, by the sample budget).
  */
 export interface HubGroup {
   readonly service: string;
@@ -27,6 +38,13 @@ export interface HubGroup {
   regressedAt: number;
   /** Hub time of the last change (ms), for live updates and sample eviction order. */
   updatedAt: number;
+  headline: Headline | null;
+  /** The sample budget took this group's samples (counts are kept); cleared when new ones arrive. */
+  samplesEvicted: boolean;
+  /** Growth over time (series.ts); null while idle. */
+  series: SeriesData | null;
+  /** Lowercase search text (search-text.ts); null until built after the last sample change. */
+  searchText: string | null;
 }
 
 export type GroupStatus = 'unresolved' | 'resolved' | 'regressed';

@@ -7,6 +7,8 @@ const INLINE_ONLY = new WireStringDecoder();
 import type { HubGroup, Resolution } from './group.js';
 import { LineageRegistry } from './lineages.js';
 import { mergeGroup } from './merge-group.js';
+import { SampleStore } from './sample-store.js';
+import { addToSeries, emptySeries, type SeriesData } from './series.js';
 import { newSource, type Source, targetId } from './sources.js';
 
 /** Something in the state changed; listeners (live stream, notifications, metrics) get these. */
@@ -39,6 +41,8 @@ export interface MergeStats {
 
 export interface HubStateOptions {
   readonly samplesPerGroup: number;
+  /** hub.sample_budget_bytes (default 256 MiB). */
+  readonly sampleBudgetBytes?: number;
   readonly now?: () => number;
 }
 
@@ -51,6 +55,10 @@ export class HubState {
   readonly services = new Map<string, Map<string, HubGroup>>();
   readonly lineages = new LineageRegistry();
   readonly sources = new Map<string, Source>();
+  /** Growth of every service's groups over time (series.ts). */
+  readonly serviceSeries = new Map<string, SeriesData>();
+  readonly samples: SampleStore;
+  private groupCount = 0;
   private readonly listeners: ((e: StateEvent) => void)[] = [];
   private readonly now: () => number;
   /** Bumped on every change; cheap cache keys for rendered API answers. */
@@ -58,6 +66,7 @@ export class HubState {
 
   constructor(private readonly options: HubStateOptions) {
     this.now = options.now ?? Date.now;
+    this.samples = new SampleStore({ budgetBytes: options.sampleBudgetBytes ?? 256 * 1024 * 1024 });
   }
 
   onEvent(listener: (e: StateEvent) => void): void {
@@ -66,6 +75,12 @@ export class HubState {
 
   private emit(e: StateEvent): void {
     for (const l of this.listeners) l(e);
+  }
+
+  /** A source connected, disconnected or changed its hello (federation calls this). */
+  sourceChanged(source: Source): void {
+    this.version++;
+    this.emit({ type: 'source', source, changed: [], removed: [] });
   }
 
   source(name: string, kind: 'agent' | 'hub', epoch: string): Source {
@@ -92,10 +107,25 @@ export class HubState {
     if (group !== undefined) return { group, isNew: false };
     group = {
       service, key, severity: 'error', createdAt: 0, lastSeen: 0, counts: new Map(), total: 0, samples: [],
-      resolution: null, regressedAt: 0, updatedAt: this.now(),
+      resolution: null, regressedAt: 0, updatedAt: this.now(), headline: null, samplesEvicted: false, series: null, searchText: null,
     };
     groups.set(key, group);
+    this.groupCount++;
     return { group, isNew: true };
+  }
+
+  /**
+   * Puts a group loaded from a snapshot in place, without events (start-up). The caller hands its
+   * samples to `samples.adopt` once every group is loaded.
+   */
+  restoreGroup(group: HubGroup): void {
+    let groups = this.services.get(group.service);
+    if (groups === undefined) {
+      groups = new Map();
+      this.services.set(group.service, groups);
+    }
+    if (!groups.has(group.key)) this.groupCount++;
+    groups.set(group.key, group);
   }
 
   /**
@@ -124,14 +154,18 @@ export class HubState {
       for (const update of service.groups) {
         const { group, isNew } = this.ensureGroup(service.name, update.key);
         if (isNew) group.severity = update.severity;
+        const samplesBefore = group.samples;
         const outcome = mergeGroup(group, update, known, this.options.samplesPerGroup, now);
+        // The store interns the new samples: `added` are the copies the group holds.
+        const added = group.samples !== samplesBefore ? this.samples.samplesChanged(group, samplesBefore) : outcome.added;
+        if (outcome.grew > 0) this.recordGrowth(group, now, outcome.grew);
         stats.groups++;
         stats.grew += outcome.grew;
         stats.ignoredLower += outcome.ignoredLower;
         if (isNew) stats.newGroups++;
         if (outcome.changed || isNew) {
           this.version++;
-          this.emit({ type: 'group', group, isNew, regressed: outcome.regressed, grew: outcome.grew, added: outcome.added });
+          this.emit({ type: 'group', group, isNew, regressed: outcome.regressed, grew: outcome.grew, added });
         }
       }
     }
@@ -139,6 +173,14 @@ export class HubState {
     if (stats.ignoredLower > 0 || stats.unknownRefs > 0) source.anomalies += stats.ignoredLower + stats.unknownRefs;
     source.ackedSeqs.set(source.lastEpoch, message.seq);
     return stats;
+  }
+
+  /** Adds growth to the group's and its service's series (hub time). */
+  private recordGrowth(group: HubGroup, now: number, grew: number): void {
+    addToSeries((group.series ??= emptySeries()), now, grew);
+    let service = this.serviceSeries.get(group.service);
+    if (service === undefined) this.serviceSeries.set(group.service, (service = emptySeries()));
+    addToSeries(service, now, grew);
   }
 
   private mergeTargets(source: Source, message: Sync | Delta): void {
@@ -192,13 +234,8 @@ export class HubState {
     return [...out.values()];
   }
 
-  stats(): { services: number; groups: number; samples: number; lineages: number } {
-    let groups = 0;
-    let samples = 0;
-    for (const g of this.services.values()) {
-      groups += g.size;
-      for (const group of g.values()) samples += group.samples.length;
-    }
-    return { services: this.services.size, groups, samples, lineages: this.lineages.size };
+  /** Figures for metrics and logs, in constant time. */
+  stats(): { services: number; groups: number; samples: number; sampleBytes: number; lineages: number } {
+    return { services: this.services.size, groups: this.groupCount, samples: this.samples.samples, sampleBytes: this.samples.bytes, lineages: this.lineages.size };
   }
 }

@@ -2,17 +2,20 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { readChecksummedFile, writeChecksummedFile } from '../../common/storage/checksummed-file.js';
+import { CorruptFileError, readChecksummedFile, writeChecksummedFileParts } from '../../common/storage/checksummed-file.js';
 import type { HubState } from '../state/hub-state.js';
 import { Journal, type JournalRecord } from './journal.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import { decodeSnapshot, SNAPSHOT_VERSION } from './snapshot-codec.js';
+import { type EncodeFigures, snapshotFrames } from './snapshot-v2.js';
 
 const MAGIC = 'CNHS';
-const VERSION = 1;
 
 export interface SnapshotFigures {
   readonly bytes: number;
   readonly millis: number;
+  readonly groups: number;
+  /** Non-empty series buckets held (series.ts), counted during the snapshot pass. */
+  readonly seriesBuckets: number;
 }
 
 /**
@@ -45,12 +48,18 @@ export class HubStore {
     const started = Date.now();
     let journalFrom = 1;
     let hubId = configuredHubId ?? (await this.readHubId());
-    const snapshot = await readChecksummedFile(this.snapshotFile, MAGIC, VERSION);
+    const snapshot = await readChecksummedFile(this.snapshotFile, MAGIC, SNAPSHOT_VERSION);
     if (snapshot !== undefined) {
-      const loaded = decodeSnapshot(snapshot.payload, this.state);
+      let loaded: { hubId: string; journalFrom: number; savedAt: number };
+      try {
+        loaded = decodeSnapshot(snapshot.payload, this.state, snapshot.version);
+      } catch (err) {
+        // The checksum matched, so this is not a torn write: a bug or a foreign file. Never guess.
+        throw new CorruptFileError(this.snapshotFile, `format version ${snapshot.version} content cannot be decoded: ${(err as Error).message}`);
+      }
       journalFrom = loaded.journalFrom;
       hubId ??= loaded.hubId;
-      this.logger.info({ groups: this.state.stats().groups, bytes: snapshot.payload.length, ms: Date.now() - started, saved_at: new Date(loaded.savedAt).toISOString() }, 'snapshot loaded');
+      this.logger.info({ groups: this.state.stats().groups, bytes: snapshot.payload.length, version: snapshot.version, ms: Date.now() - started, saved_at: new Date(loaded.savedAt).toISOString() }, 'snapshot loaded');
     }
     const replayed = await this.journal.replay(
       journalFrom,
@@ -75,9 +84,21 @@ export class HubStore {
     }
   }
 
+  /**
+   * Replays one user action. A record may describe a change the snapshot already holds (it was
+   * appended while the snapshot was being written), so a record older than what the group shows is
+   * skipped: a resolve older than the group's regression or its current resolve, an unresolve older
+   * than its current resolve.
+   */
   private apply(r: JournalRecord): void {
-    if (r.op === 'resolve') this.state.resolve(r.service, r.key, { at: r.at, total: r.total });
-    else this.state.unresolve(r.service, r.key);
+    const group = this.state.group(r.service, r.key);
+    if (r.op === 'resolve') {
+      if (group !== undefined && (group.regressedAt > r.at || (group.resolution !== null && group.resolution.at >= r.at))) return;
+      this.state.resolve(r.service, r.key, { at: r.at, total: r.total });
+    } else {
+      if (group !== undefined && group.resolution !== null && group.resolution.at > r.at) return;
+      this.state.unresolve(r.service, r.key);
+    }
   }
 
   /** Journals a user action (fsynced); call after applying it to the state, answer after this resolves. */
@@ -93,13 +114,18 @@ export class HubStore {
     return this.snapshotting;
   }
 
+  /**
+   * Rotates the journal, then writes the state frame by frame (snapshot-v2.ts): merges keep running
+   * between frames, which is safe because they only make held values newer and the journal file
+   * started at capture time holds every user action from then on.
+   */
   private async writeSnapshot(hubId: string): Promise<SnapshotFigures> {
     const started = Date.now();
     const journalFrom = await this.journal.rotate();
-    const payload = encodeSnapshot(this.state, hubId, journalFrom, Date.now());
-    await writeChecksummedFile(this.snapshotFile, MAGIC, VERSION, payload);
+    const encoded: EncodeFigures = { groups: 0, seriesBuckets: 0 };
+    const bytes = await writeChecksummedFileParts(this.snapshotFile, MAGIC, SNAPSHOT_VERSION, snapshotFrames(this.state, hubId, journalFrom, Date.now(), encoded));
     await this.journal.prune(journalFrom);
-    const figures = { bytes: payload.length, millis: Date.now() - started };
+    const figures = { bytes, millis: Date.now() - started, groups: encoded.groups, seriesBuckets: encoded.seriesBuckets };
     this.logger.debug(figures, 'snapshot written');
     return figures;
   }

@@ -10,6 +10,8 @@ export type JournalRecord =
   | { op: 'unresolve'; service: string; key: string; at: number };
 
 const FILE_RE = /^journal-(\d{6,})\.log$/;
+/** No record is larger (keys are at most a few KiB): a bigger length field is damage, not a torn write. */
+const MAX_RECORD_BYTES = 1024 * 1024;
 const fileName = (n: number) => `journal-${String(n).padStart(6, '0')}.log`;
 
 /**
@@ -43,6 +45,9 @@ export class Journal {
       let off = 0;
       while (off < data.length) {
         const newest = i === numbers.length - 1;
+        if (data.length - off >= 4 && data.readUInt32BE(off) > MAX_RECORD_BYTES) {
+          throw new CorruptFileError(file, `the record at byte ${off} claims ${data.readUInt32BE(off)} bytes, more than any record has`);
+        }
         if (data.length - off < 8 || data.length - off < 8 + data.readUInt32BE(off)) {
           if (!newest) throw new CorruptFileError(file, `record at byte ${off} is cut short`);
           await this.setAsideTail(file, data, off);
@@ -52,7 +57,7 @@ export class Journal {
         const length = data.readUInt32BE(off);
         const payload = data.subarray(off + 8, off + 8 + length);
         if (crc32(payload) !== data.readUInt32BE(off + 4)) throw new CorruptFileError(file, `checksum mismatch in the record at byte ${off}`);
-        apply(unpack(payload) as JournalRecord);
+        apply(decodeRecord(payload, file, off));
         count++;
         off += 8 + length;
       }
@@ -117,4 +122,21 @@ export class Journal {
     await this.handle?.close();
     this.handle = undefined;
   }
+}
+
+/** A record whose checksum matched but whose content is not a user action is damage all the same. */
+function decodeRecord(payload: Buffer, file: string, off: number): JournalRecord {
+  let r: unknown;
+  try {
+    r = unpack(payload);
+  } catch (err) {
+    throw new CorruptFileError(file, `the record at byte ${off} cannot be decoded (${(err as Error).message})`);
+  }
+  const o = r as Partial<Record<string, unknown>> | null;
+  const ok =
+    o !== null && typeof o === 'object' && (o['op'] === 'resolve' || o['op'] === 'unresolve') &&
+    typeof o['service'] === 'string' && typeof o['key'] === 'string' && typeof o['at'] === 'number' &&
+    (o['op'] === 'unresolve' || typeof o['total'] === 'number');
+  if (!ok) throw new CorruptFileError(file, `the record at byte ${off} is not a resolve or unresolve`);
+  return r as JournalRecord;
 }

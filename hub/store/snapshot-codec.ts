@@ -2,13 +2,19 @@ import { Packr } from 'msgpackr';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { Severity } from '../../common/severity.js';
 import type { WireTarget } from '../../common/federation/messages.js';
+import type { HubGroup } from '../state/group.js';
 import type { HubState } from '../state/hub-state.js';
 import type { Lineage } from '../state/lineages.js';
+import { adoptSamples, decodeSnapshotV2, snapshotFrames } from './snapshot-v2.js';
 
 /**
- * The snapshot's content: the whole hub state as compact arrays (a million groups must load in
- * seconds). Version 1. Only this file knows the layout.
+ * The snapshot's content. Version 2 (snapshot-v2.ts) is written: frames, encoded a few thousand groups
+ * at a time, with series, headlines and shared stack traces. Version 1 (below: the whole state as
+ * one msgpack value of compact arrays) is still read, so a hub upgrades in place.
  */
+export const SNAPSHOT_VERSION = 2;
+
+/** Version 1 layout. */
 type SavedGroup = [
   key: string,
   severity: Severity,
@@ -34,7 +40,18 @@ interface SavedState {
 
 const packr = new Packr({ useRecords: true });
 
+/** The whole snapshot payload in one buffer (the store writes frames one by one instead). */
 export function encodeSnapshot(state: HubState, hubId: string, journalFrom: number, now: number): Buffer {
+  return Buffer.concat([...snapshotFrames(state, hubId, journalFrom, now)]);
+}
+
+/** Loads a decoded payload of the given format version into an empty state. */
+export function decodeSnapshot(payload: Buffer, state: HubState, version = SNAPSHOT_VERSION): { hubId: string; journalFrom: number; savedAt: number } {
+  return version === 1 ? decodeSnapshotV1(payload, state) : decodeSnapshotV2(payload, state);
+}
+
+/** Version 1 encoding, kept so tests can write the files older hubs left behind. */
+export function encodeSnapshotV1(state: HubState, hubId: string, journalFrom: number, now: number): Buffer {
   const saved: SavedState = {
     hubId,
     savedAt: now,
@@ -53,9 +70,10 @@ export function encodeSnapshot(state: HubState, hubId: string, journalFrom: numb
   return packr.pack(saved);
 }
 
-/** Loads a decoded snapshot into an empty state; returns the hub id and journal position. */
-export function decodeSnapshot(payload: Buffer, state: HubState): { hubId: string; journalFrom: number; savedAt: number } {
+/** Loads a version 1 payload into an empty state; returns the hub id and journal position. */
+export function decodeSnapshotV1(payload: Buffer, state: HubState): { hubId: string; journalFrom: number; savedAt: number } {
   const saved = packr.unpack(payload) as SavedState;
+  const withSamples: HubGroup[] = [];
   for (const [id, name, epoch, labels, via] of saved.lineages) {
     const lineage: Lineage = { id, name, epoch, labels, via };
     state.lineages.restore(lineage);
@@ -82,7 +100,9 @@ export function decodeSnapshot(payload: Buffer, state: HubState): { hubId: strin
       group.resolution = resolution ? { at: resolution[0], total: resolution[1] } : null;
       group.regressedAt = regressedAt;
       group.updatedAt = updatedAt;
+      if (samples.length > 0) withSamples.push(group);
     }
   }
+  adoptSamples(state, withSamples);
   return { hubId: saved.hubId, journalFrom: saved.journalFrom, savedAt: saved.savedAt };
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CorruptFileError, readChecksummedFile, writeChecksummedFile } from '../../../common/storage/checksummed-file.js';
+import { CorruptFileError, readChecksummedFile, writeChecksummedFile, writeChecksummedFileParts } from '../../../common/storage/checksummed-file.js';
 
 const MAGIC = 'CNTS';
 const payload = Buffer.from('the whole state of a hub, or close enough');
@@ -109,5 +109,29 @@ describe('checksummed files', () => {
     const { error } = await readDamaged((b) => b.subarray(0, 2));
     expect((error as CorruptFileError).file).toBe(file);
     expect((error as Error).message).toContain(file);
+  });
+});
+
+describe('checksummed files written in parts', () => {
+  it('reads back the parts as one payload, the same file as written at once', async () => {
+    const parts = [Buffer.from('the whole '), Buffer.alloc(0), Buffer.from('state of a hub, '), Buffer.from('or close enough')];
+    const length = await writeChecksummedFileParts(file, MAGIC, 2, parts);
+    expect(length).toBe(payload.length);
+    const inParts = await readFile(file);
+    const read = await readChecksummedFile(file, MAGIC, 2);
+    expect(read?.payload.equals(payload)).toBe(true);
+    await writeChecksummedFile(file, MAGIC, 2, payload);
+    expect((await readFile(file)).equals(inParts)).toBe(true);
+  });
+
+  it('leaves the previous file and no temp file when producing a part fails', async () => {
+    await writeChecksummedFile(file, MAGIC, 1, payload);
+    function* failing(): Generator<Buffer> {
+      yield Buffer.from('half');
+      throw new Error('encoder failed');
+    }
+    await expect(writeChecksummedFileParts(file, MAGIC, 2, failing())).rejects.toThrow('encoder failed');
+    expect((await readChecksummedFile(file, MAGIC, 2))?.payload.equals(payload)).toBe(true);
+    expect(await readdir(dir)).toEqual(['state.bin']);
   });
 });

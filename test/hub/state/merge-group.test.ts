@@ -13,7 +13,7 @@ function held(counts: [number, number][] = [], overrides: Partial<HubGroup> = {}
   const map = new Map(counts);
   return {
     service: 'checkout', key: 'k', severity: 'error', createdAt: 0, lastSeen: 0, counts: map, total: totalOf(map), samples: [],
-    resolution: null, regressedAt: 0, updatedAt: 0, ...overrides,
+    resolution: null, regressedAt: 0, updatedAt: 0, headline: null, samplesEvicted: false, series: null, searchText: null, ...overrides,
   };
 }
 
@@ -33,7 +33,7 @@ describe('mergeGroup', () => {
       mergeGroup(group, update, ids, CAP, NOW);
       const samples = group.samples;
       const again = mergeGroup(group, update, ids, CAP, NOW + 1);
-      expect(again).toEqual({ grew: 0, newSamples: 0, regressed: false, changed: false, ignoredLower: 0 });
+      expect(again).toEqual({ grew: 0, newSamples: 0, added: [], regressed: false, changed: false, ignoredLower: 0 });
       expect(group.total).toBe(12);
       expect(group.samples).toBe(samples);
       expect(group.updatedAt).toBe(NOW);

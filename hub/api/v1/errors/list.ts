@@ -1,0 +1,115 @@
+import type { Severity } from '../../../../common/severity.js';
+import { type HubGroup, statusOf } from '../../../state/group.js';
+import { matchesSearch } from '../../../state/search-text.js';
+import type { Position } from './cursor.js';
+
+export type SortField = 'count' | 'last_seen' | 'created_at';
+export type StatusFilter = 'unresolved' | 'resolved' | 'regressed' | 'all';
+
+export interface ListOptions {
+  /** Lowercase terms that must all occur in a group's search text (search-text.ts). */
+  readonly terms: readonly string[];
+  readonly severity?: Severity | undefined;
+  readonly status: StatusFilter;
+  readonly sort: SortField;
+  readonly order: 'asc' | 'desc';
+  readonly limit: number;
+  /** Only groups after this position (the previous page's last one). */
+  readonly after?: Position | undefined;
+}
+
+export interface ListPage {
+  readonly items: HubGroup[];
+  /** Groups matching the filters, over all pages. */
+  readonly total: number;
+  /** Where the next page starts; null on the last page. */
+  readonly next: Position | null;
+}
+
+export function sortValue(g: HubGroup, sort: SortField): number {
+  return sort === 'count' ? g.total : sort === 'last_seen' ? g.lastSeen : g.createdAt;
+}
+
+/** unresolved = every group not resolved, regressed ones included. */
+function statusMatches(g: HubGroup, status: StatusFilter): boolean {
+  if (status === 'all') return true;
+  const s = statusOf(g);
+  return status === 'unresolved' ? s !== 'resolved' : s === status;
+}
+
+/**
+ * One page of a service's groups: filtered by status, severity and search terms, ordered by the sort
+ * value (ties by key, ascending, in both orders), starting after `after`. One pass over the groups:
+ * the page is kept in a bounded heap, so a page costs O(n log limit), never a sort of everything.
+ */
+export function listErrors(groups: Iterable<HubGroup>, options: ListOptions): ListPage {
+  const { sort, limit, after, terms, severity, status } = options;
+  const sign = options.order === 'asc' ? 1 : -1;
+  /** Negative when (va, ka) comes first. */
+  const compare = (va: number, ka: string, vb: number, kb: string): number => (va !== vb ? sign * (va - vb) : ka < kb ? -1 : ka > kb ? 1 : 0);
+  const heap = new PageHeap<HubGroup>(limit, (a, b) => compare(sortValue(a, sort), a.key, sortValue(b, sort), b.key));
+  let total = 0;
+  let beyond = 0;
+  for (const g of groups) {
+    if (severity !== undefined && g.severity !== severity) continue;
+    if (!statusMatches(g, status)) continue;
+    if (!matchesSearch(g, terms)) continue;
+    total++;
+    if (after !== undefined && compare(sortValue(g, sort), g.key, after.value, after.key) <= 0) continue;
+    beyond++;
+    heap.offer(g);
+  }
+  const items = heap.sorted();
+  const last = items[items.length - 1];
+  const next = beyond > limit && last !== undefined ? { value: sortValue(last, sort), key: last.key } : null;
+  return { items, total, next };
+}
+
+/** The `size` first items by `compare`, kept in a max-heap whose root is the worst one kept. */
+class PageHeap<T> {
+  private readonly items: T[] = [];
+
+  constructor(
+    private readonly size: number,
+    private readonly compare: (a: T, b: T) => number,
+  ) {}
+
+  offer(item: T): void {
+    const { items } = this;
+    if (items.length < this.size) {
+      items.push(item);
+      this.up(items.length - 1);
+    } else if (this.compare(item, items[0] as T) < 0) {
+      items[0] = item;
+      this.down(0);
+    }
+  }
+
+  sorted(): T[] {
+    return this.items.slice().sort(this.compare);
+  }
+
+  private up(i: number): void {
+    const { items } = this;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.compare(items[i] as T, items[parent] as T) <= 0) return;
+      [items[i], items[parent]] = [items[parent] as T, items[i] as T];
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    const { items } = this;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < items.length && this.compare(items[l] as T, items[worst] as T) > 0) worst = l;
+      if (r < items.length && this.compare(items[r] as T, items[worst] as T) > 0) worst = r;
+      if (worst === i) return;
+      [items[i], items[worst]] = [items[worst] as T, items[i] as T];
+      i = worst;
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import Router from '@koa/router';
+import { ApiError } from '../../api-error.js';
+import { NoQuerySchema, parseQuery } from '../request.js';
+import type { LiveStream } from './live-stream.js';
+
+/** `GET /api/v1/events`: the live stream (Server-Sent Events; see LiveEvent in common/api/v1.ts). */
+export function eventRoutes(deps: { readonly live: LiveStream }): Router {
+  const router = new Router();
+  router.get('/api/v1/events', (ctx) => {
+    parseQuery(ctx, NoQuerySchema);
+    if (deps.live.full) throw new ApiError(503, 'too_many_clients', 'too many live-stream clients; retry later');
+    ctx.status = 200;
+    ctx.respond = false;
+    deps.live.open(ctx.res);
+  });
+  return router;
+}

@@ -1,0 +1,16 @@
+import type { Series } from '../../../common/api/v1.js';
+import type { Window } from '../../state/series.js';
+
+/** The largest time a JavaScript Date can hold (ms). */
+const MAX_DATE_MS = 8.64e15;
+
+/** ms since the epoch as ISO 8601, null when unknown (0) or outside the range of dates. */
+export function iso(ms: number | undefined | null): string | null {
+  if (ms === undefined || ms === null || !(ms > 0) || ms > MAX_DATE_MS) return null;
+  return new Date(ms).toISOString();
+}
+
+/** A series window as v1 shows it. */
+export function toSeries(w: Window): Series {
+  return { start: new Date(w.start).toISOString(), step_ms: w.stepMs, values: w.values };
+}

@@ -1,0 +1,53 @@
+import type Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { HubState } from '../../state/hub-state.js';
+import type { UserActions } from '../../store/user-actions.js';
+import { ApiError } from '../api-error.js';
+import { errorRoutes } from './errors/routes.js';
+import type { LiveStream } from './events/live-stream.js';
+import { eventRoutes } from './events/routes.js';
+import { serviceRoutes } from './services/routes.js';
+import { sourceRoutes } from './sources/routes.js';
+import { targetRoutes } from './targets/routes.js';
+
+export interface V1Deps {
+  readonly state: HubState;
+  readonly actions: UserActions;
+  readonly adminToken: string | undefined;
+  readonly live: LiveStream;
+  readonly now?: () => number;
+}
+
+/**
+ * `/api/v1/`: one router per resource (services, errors, sources, targets, events). Wrong methods
+ * answer 405 and unknown paths under /api/v1 a JSON 404, both in the v1 error shape.
+ */
+export function v1Middleware(deps: V1Deps): ((ctx: Context, next: Next) => Promise<void>)[] {
+  const routers: Router[] = [serviceRoutes(deps), errorRoutes(deps), sourceRoutes(deps), targetRoutes(deps), eventRoutes(deps)];
+  // First, so it sees what every router below answered (a 405 passes through it).
+  const out: ((ctx: Context, next: Next) => Promise<void>)[] = [
+    async (ctx, next) => {
+      if (ctx.path !== '/api/v1' && !ctx.path.startsWith('/api/v1/')) return next();
+      await next();
+      if (ctx.respond === false) return;
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new ApiError(404, 'not_found', `no API route ${ctx.method} ${ctx.path.slice(0, 200)}`);
+      }
+      // Another router's allowedMethods may have answered first, in plain text.
+      if ((ctx.status === 405 || ctx.status === 501) && (ctx.body === undefined || ctx.body === null || typeof ctx.body === 'string')) {
+        throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed here (allowed: ${ctx.response.get('Allow') || 'none'})`);
+      }
+    },
+  ];
+  for (const router of routers) {
+    out.push(router.routes() as never);
+    out.push(
+      router.allowedMethods({
+        throw: true,
+        methodNotAllowed: () => new ApiError(405, 'method_not_allowed', 'this path does not take that method'),
+        notImplemented: () => new ApiError(405, 'method_not_allowed', 'this method is not supported'),
+      }) as never,
+    );
+  }
+  return out;
+}

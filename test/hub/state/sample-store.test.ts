@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Delta, WireGroup } from '../../../common/federation/messages.js';
+import type { Occurrence } from '../../../common/occurrence.js';
+import { HubState } from '../../../hub/state/hub-state.js';
+import { occurrence, wireGroup } from '../../helpers/builders.js';
+
+const T0 = 1_700_000_000_000;
+const STACK = Array.from({ length: 30 }, (_, i) => `at com.acme.Service.method${i}(Service.java:${i + 1})`);
+
+/** A state with one agent (lineage ref 0) and a clock the test moves. */
+function setup(budgetBytes: number, samplesPerGroup = 5) {
+  let now = T0;
+  const state = new HubState({ samplesPerGroup, sampleBudgetBytes: budgetBytes, now: () => now });
+  const source = state.source('a', 'agent', 'e1');
+  const own = state.lineages.intern('a', 'e1', {}, []).id;
+  let seq = 0;
+  const merge = (groups: WireGroup[], service = 'checkout') => {
+    now += 1000;
+    const delta: Delta = { t: 'delta', seq: ++seq, services: [{ name: service, groups }], targets: [] };
+    state.mergeMessage(source, delta, (ref) => (ref === 0 ? own : undefined));
+  };
+  return { state, merge };
+}
+
+const sample = (uuid: string, ts: number, message = `boom ${uuid}`): Occurrence =>
+  occurrence(uuid, ts, { chain: [{ class: 'java.lang.IllegalStateException', message, stacktrace: [...STACK] }] });
+
+describe('SampleStore', () => {
+  it('stores identical stack traces once, across samples and groups', () => {
+    const { state, merge } = setup(64 * 1024 * 1024);
+    merge([wireGroup('k1', [[0, 1]], { samples: [sample('u1', T0)] }), wireGroup('k2', [[0, 1]], { samples: [sample('u2', T0)] })]);
+    merge([wireGroup('k1', [[0, 2]], { samples: [sample('u3', T0 + 1)] })]);
+    const k1 = state.group('checkout', 'k1')?.samples ?? [];
+    const k2 = state.group('checkout', 'k2')?.samples ?? [];
+    expect(k1).toHaveLength(2);
+    expect(k1[0]?.chain[0]?.stacktrace).toBe(k1[1]?.chain[0]?.stacktrace);
+    expect(k1[0]?.chain[0]?.stacktrace).toBe(k2[0]?.chain[0]?.stacktrace);
+    expect(state.samples.intern.hits).toBeGreaterThan(0);
+  });
+
+  it('takes the samples of the least recently updated groups first and keeps their counts', () => {
+    // Room for the samples of about three groups.
+    const { state, merge } = setup(3 * 4_500);
+    for (let i = 0; i < 6; i++) merge([wireGroup(`k${i}`, [[0, 10 + i]], { samples: [sample(`u${i}`, T0 + i)] })]);
+    const held = (k: string) => state.group('checkout', k)?.samples.length;
+    expect(held('k0')).toBe(0);
+    expect(held('k5')).toBe(1);
+    expect(state.group('checkout', 'k0')).toMatchObject({ total: 10, samplesEvicted: true, headline: { class: 'java.lang.IllegalStateException', message: 'boom u0' } });
+    expect(state.samples.bytes).toBeLessThanOrEqual(3 * 4_500);
+    expect(state.stats().samples).toBe([0, 1, 2, 3, 4, 5].reduce((n, i) => n + (held(`k${i}`) ?? 0), 0));
+  });
+
+  it('gives an evicted group its new samples back', () => {
+    const { state, merge } = setup(2 * 4_500);
+    merge([wireGroup('old', [[0, 1]], { samples: [sample('u0', T0)] })]);
+    merge([wireGroup('a', [[0, 1]], { samples: [sample('u1', T0)] }), wireGroup('b', [[0, 1]], { samples: [sample('u2', T0)] })]);
+    expect(state.group('checkout', 'old')?.samplesEvicted).toBe(true);
+    merge([wireGroup('old', [[0, 2]], { samples: [sample('u9', T0 + 9)] })]);
+    expect(state.group('checkout', 'old')).toMatchObject({ samplesEvicted: false, total: 2 });
+    expect(state.group('checkout', 'old')?.samples.map((s) => s.uuid)).toEqual(['u9']);
+  });
+
+  it('keeps only the newest sample of a group larger than the whole budget', () => {
+    const { state, merge } = setup(5_000, 10);
+    merge([wireGroup('big', [[0, 3]], { samples: [sample('u1', T0 + 1), sample('u2', T0 + 2), sample('u3', T0 + 3)] })]);
+    expect(state.group('checkout', 'big')?.samples.map((s) => s.uuid)).toEqual(['u3']);
+    expect(state.stats().samples).toBe(1);
+  });
+
+  it('never charges more than the budget, whatever arrives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 2_000, max: 60_000 }),
+        (updates, budget) => {
+          const { state, merge } = setup(budget);
+          let uuid = 0;
+          for (const [k, messageChars, n] of updates) {
+            const samples = Array.from({ length: n }, () => sample(`u${++uuid}`, T0 + uuid, 'x'.repeat(messageChars)));
+            merge([wireGroup(`k${k}`, [[0, uuid]], { samples })]);
+          }
+          expect(state.samples.bytes).toBeLessThanOrEqual(budget);
+          let held = 0;
+          for (const g of state.services.get('checkout')?.values() ?? []) held += g.samples.length;
+          expect(state.stats().samples).toBe(held);
+          // Counts are never evicted.
+          for (const g of state.services.get('checkout')?.values() ?? []) expect(g.total).toBeGreaterThan(0);
+        },
+      ),
+    );
+  });
+});
