@@ -6,7 +6,7 @@ import { SeveritySchema } from '../severity.js';
  * definition of these shapes: the hub's presenters build them, the UI imports the types, tests parse
  * answers with them. Times are ISO 8601 strings (UTC), null when unknown.
  *
- * Routes (path segments percent-encoded with encodeURIComponent; a key may hold any character):
+ * Routes (path segments encoded with `encodeSegment` below; a key may hold any character):
  *   GET  /api/v1/services                                   ServicesResponse
  *   GET  /api/v1/services/{name}                            ServiceDetailResponse
  *   GET  /api/v1/services/{name}/errors?q&severity&status&sort&order&limit&cursor   ErrorListResponse
@@ -16,12 +16,23 @@ import { SeveritySchema } from '../severity.js';
  *   GET  /api/v1/sources                                    SourcesResponse
  *   GET  /api/v1/targets?service                            TargetsResponse
  *   GET  /api/v1/events                                     Server-Sent Events, LiveEvent
+ *   GET  /api/v1/alerts?service&type&limit                  AlertsResponse
  * Errors: `{error: {code, message}}` (ApiErrorBody): 400 bad_request (bad query, cursor or path
  * encoding), 401 unauthorized (write without the admin token), 404 not_found (unknown service, key or
  * route), 405 method_not_allowed, 503 too_many_clients (live stream full).
  */
 
 const Iso = z.string().nullable();
+
+/**
+ * A service name or error key as one path segment: percent-encoded (dots too), so keys with "/", "%",
+ * "#" or "?" stay one segment. A key that is exactly "." or ".." cannot be addressed in a path: URL
+ * parsers (browsers, fetch) remove such segments even when encoded; it is still listed.
+ * Example: encodeSegment('a/b..c') === 'a%2Fb%2E%2Ec'.
+ */
+export function encodeSegment(value: string): string {
+  return encodeURIComponent(value).replace(/\./g, '%2E');
+}
 
 /** Counts per bucket, oldest first: bucket i covers [start + i*step_ms, start + (i+1)*step_ms). */
 export const SeriesSchema = z.object({
@@ -168,6 +179,7 @@ export const SourceSchema = z.object({
 });
 export type SourceView = z.infer<typeof SourceSchema>;
 export const SourcesResponseSchema = z.object({ items: z.array(SourceSchema) });
+export type SourcesResponse = z.infer<typeof SourcesResponseSchema>;
 
 export const TargetSchema = z.object({
   service: z.string(),
@@ -181,10 +193,56 @@ export const TargetSchema = z.object({
 });
 export type TargetView = z.infer<typeof TargetSchema>;
 export const TargetsResponseSchema = z.object({ items: z.array(TargetSchema) });
+export type TargetsResponse = z.infer<typeof TargetsResponseSchema>;
 
 /** Query of `GET /api/v1/targets`. */
 export const TargetsQuerySchema = z.strictObject({ service: z.string().max(256).optional() });
 export type TargetsQuery = z.infer<typeof TargetsQuerySchema>;
+
+/** One notification channel's delivery of an alert. `channel` is its name, never its URL. */
+export const AlertDeliverySchema = z.object({
+  channel: z.string(),
+  /** pending (queued or between retries), delivered, failed (refused or out of attempts), dropped (queue full). */
+  status: z.enum(['pending', 'delivered', 'failed', 'dropped']),
+  attempts: z.number().int(),
+  /** Why the last attempt failed (null when none did). */
+  last_error: z.string().nullable(),
+  delivered_at: Iso,
+});
+
+/**
+ * A notification the hub fired: a group new since the hub started watching (its data_dir's first
+ * start), or regressed after a resolve, with its delivery to each channel whose filters wanted it
+ * (none when no channel did: the history lists every alert).
+ */
+export const AlertSchema = z.object({
+  id: z.string(),
+  type: z.enum(['new', 'regressed']),
+  service: z.string(),
+  key: z.string(),
+  severity: SeveritySchema,
+  class: z.string(),
+  message: z.string(),
+  /** The group's total when the alert fired. */
+  total_count: z.number(),
+  created_at: Iso,
+  last_seen: Iso,
+  regressed_at: Iso,
+  fired_at: Iso,
+  deliveries: z.array(AlertDeliverySchema),
+});
+export type AlertView = z.infer<typeof AlertSchema>;
+/** `GET /api/v1/alerts`: newest first, at most `limit` of the history the hub keeps (1,000 alerts). */
+export const AlertsResponseSchema = z.object({ items: z.array(AlertSchema) });
+export type AlertsResponse = z.infer<typeof AlertsResponseSchema>;
+
+/** Query of `GET /api/v1/alerts`. */
+export const AlertsQuerySchema = z.strictObject({
+  service: z.string().max(256).optional(),
+  type: z.enum(['new', 'regressed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export type AlertsQuery = z.infer<typeof AlertsQuerySchema>;
 
 /** `{error: {code, message}}`, with the HTTP status telling the class of problem. */
 export const ApiErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -195,7 +253,7 @@ export const ApiErrorBodySchema = z.object({ error: z.object({ code: z.string(),
  * `truncated`, more changed than listed: treat every group of the service as changed. `services`: the
  * overview changed. `sources`: a source connected, disconnected or reported target health. A comment
  * line (`: ping`) comes every 15 s; a client that reads too slowly is dropped and should reconnect
- * (EventSource does so by itself).
+ * (EventSource does so by itself). `alert`: a notification fired (see /api/v1/alerts).
  */
 export const LiveEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('groups'), service: z.string(), keys: z.array(z.string()), truncated: z.boolean() }),
