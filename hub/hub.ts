@@ -6,6 +6,8 @@ import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
 import { createHubApp } from './api/app.js';
 import { LiveStream } from './api/v1/events/live-stream.js';
+import { readSavedNotify } from './notify/alert.js';
+import { Notifier } from './notify/notifier.js';
 import { FederationServer } from './federation/federation-server.js';
 import { Upstream } from './federation/upstream.js';
 import { loadHubEpoch } from './store/hub-epoch.js';
@@ -33,6 +35,8 @@ export class Hub {
   upstream: Upstream | undefined;
   /** The live stream (/api/v1/events), ended on stop. */
   private live: LiveStream | undefined;
+  /** New and regressed groups -> notification channels (hub/notify). */
+  notifier: Notifier | undefined;
   private stopping = false;
 
   private constructor(
@@ -72,18 +76,30 @@ export class Hub {
         metrics.mergeSeconds.observe(micros / 1e6);
       },
     });
+    const saved = readSavedNotify(store.loadedNotify);
+    if (store.loadedNotify !== undefined && saved === undefined) log.warn('the snapshot\'s notification history is unreadable; starting a new one (groups first seen from now on are announced)');
+    const notifier = new Notifier({
+      channels: config.notifications, hubId, logger: log.child({ stage: 'notify' }),
+      sampleOf: (service, key) => state.group(service, key)?.samples[0],
+      onResult: (result) => metrics.notificationsSent.inc({ result }),
+      ...(saved === undefined ? {} : { saved }),
+    });
+    state.onEvent((e) => notifier.handle(e));
+    store.notifyState = () => notifier.exportState();
     let ready = false;
     const live = new LiveStream(state, log.child({ stage: 'live' }));
+    notifier.onAlert(() => live.alert());
     metrics.live = { get clients() { return live.clientCount; }, get dropped() { return live.dropped; }, get events() { return live.events; } };
     const app = createHubApp({
       state, actions, adminToken: config.admin_token, selfErrors, logger: log.child({ stage: 'api' }),
-      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir, hubId, live,
+      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir, hubId, live, alerts: notifier,
     });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     federation.attach(server);
     await listenOn(server, config.listen);
     const hub = new Hub(hubId, state, store, server, federation, metrics, log);
     hub.live = live;
+    hub.notifier = notifier;
     hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
     if (config.upstream !== undefined) {
       hub.upstream = new Upstream(state, {
@@ -131,6 +147,8 @@ export class Hub {
     }
     this.live?.close();
     await closeServer(this.server);
+    // Deliveries still pending are saved in the final snapshot and sent after the next start.
+    await this.notifier?.close();
     await this.snapshot();
     await this.store.close();
     this.logger.info('hub stopped');

@@ -8,6 +8,7 @@ import { opsRoutes } from '../../common/http/ops-routes.js';
 import { exportRoutes } from './export/routes.js';
 import { periskopRoutes } from './periskop/routes.js';
 import { staticUi } from './static-ui.js';
+import type { AlertHistory } from './v1/alerts/routes.js';
 import type { LiveStream } from './v1/events/live-stream.js';
 import { v1Middleware } from './v1/router.js';
 
@@ -24,6 +25,8 @@ export interface HubAppDeps {
   readonly hubId: string;
   /** The live stream behind /api/v1/events. */
   readonly live: LiveStream;
+  /** The notifier's history behind /api/v1/alerts. */
+  readonly alerts: AlertHistory;
 }
 
 /** The hub's HTTP surface: API v1, Periskop-compatible API, operational endpoints, the UI. */

@@ -26,6 +26,10 @@ export interface SnapshotFigures {
 export class HubStore {
   private readonly journal: Journal;
   private snapshotting: Promise<SnapshotFigures> | undefined;
+  /** The notifier's part of every snapshot (hub/notify), set by the hub once the notifier exists. */
+  notifyState: (() => unknown) | undefined;
+  /** The notifier's part of the snapshot loaded by `open` (undefined without a snapshot, or from older hubs). */
+  loadedNotify: unknown;
 
   constructor(
     private readonly dir: string,
@@ -50,7 +54,7 @@ export class HubStore {
     let hubId = configuredHubId ?? (await this.readHubId());
     const snapshot = await readChecksummedFile(this.snapshotFile, MAGIC, SNAPSHOT_VERSION);
     if (snapshot !== undefined) {
-      let loaded: { hubId: string; journalFrom: number; savedAt: number };
+      let loaded: { hubId: string; journalFrom: number; savedAt: number; notify?: unknown };
       try {
         loaded = decodeSnapshot(snapshot.payload, this.state, snapshot.version);
       } catch (err) {
@@ -59,6 +63,7 @@ export class HubStore {
       }
       journalFrom = loaded.journalFrom;
       hubId ??= loaded.hubId;
+      this.loadedNotify = loaded.notify;
       this.logger.info({ groups: this.state.stats().groups, bytes: snapshot.payload.length, version: snapshot.version, ms: Date.now() - started, saved_at: new Date(loaded.savedAt).toISOString() }, 'snapshot loaded');
     }
     const replayed = await this.journal.replay(
@@ -123,7 +128,7 @@ export class HubStore {
     const started = Date.now();
     const journalFrom = await this.journal.rotate();
     const encoded: EncodeFigures = { groups: 0, seriesBuckets: 0 };
-    const bytes = await writeChecksummedFileParts(this.snapshotFile, MAGIC, SNAPSHOT_VERSION, snapshotFrames(this.state, hubId, journalFrom, Date.now(), encoded));
+    const bytes = await writeChecksummedFileParts(this.snapshotFile, MAGIC, SNAPSHOT_VERSION, snapshotFrames(this.state, hubId, journalFrom, Date.now(), encoded, this.notifyState?.()));
     await this.journal.prune(journalFrom);
     const figures = { bytes, millis: Date.now() - started, groups: encoded.groups, seriesBuckets: encoded.seriesBuckets };
     this.logger.debug(figures, 'snapshot written');

@@ -46,7 +46,7 @@ export function encodeSnapshot(state: HubState, hubId: string, journalFrom: numb
 }
 
 /** Loads a decoded payload of the given format version into an empty state. */
-export function decodeSnapshot(payload: Buffer, state: HubState, version = SNAPSHOT_VERSION): { hubId: string; journalFrom: number; savedAt: number } {
+export function decodeSnapshot(payload: Buffer, state: HubState, version = SNAPSHOT_VERSION): { hubId: string; journalFrom: number; savedAt: number; notify?: unknown } {
   return version === 1 ? decodeSnapshotV1(payload, state) : decodeSnapshotV2(payload, state);
 }
 

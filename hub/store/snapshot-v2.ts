@@ -15,6 +15,7 @@ import { bucketsHeld, pruneSeries, type SeriesData } from '../state/series.js';
  *   service  a service's series, before its groups;
  *   groups   up to GROUPS_PER_FRAME groups of one service, with a frame-local table of classes,
  *            messages and stack traces (identical ones stored once, shared again after loading);
+ *   notify   the notifier's epoch and alert history (optional: absent in snapshots of older hubs);
  *   tail     every lineage (taken last, so each lineage a group refers to is in it).
  * Only this file knows the layout; snapshot-codec.ts picks the version.
  */
@@ -23,6 +24,7 @@ const HEAD = 0;
 const SERVICE = 1;
 const GROUPS = 2;
 const TAIL = 3;
+const NOTIFY = 4;
 
 /** Groups per frame: a frame costs a few milliseconds to encode. */
 export const GROUPS_PER_FRAME = 2_000;
@@ -53,7 +55,8 @@ type Frame =
   | [typeof HEAD, hubId: string, savedAt: number, journalFrom: number, sources: SavedSource[]]
   | [typeof SERVICE, name: string, series: SavedSeries]
   | [typeof GROUPS, service: string, texts: string[], stacks: string[][], groups: SavedGroup[]]
-  | [typeof TAIL, lineages: SavedLineage[]];
+  | [typeof TAIL, lineages: SavedLineage[]]
+  | [typeof NOTIFY, notify: unknown];
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
@@ -76,7 +79,7 @@ export interface EncodeFigures {
  * for the next lets merges run in between (they only ever make held values newer). Also drops series
  * buckets that left their windows (an idle group ends with no series). `figures` is filled as it goes.
  */
-export function* snapshotFrames(state: HubState, hubId: string, journalFrom: number, now: number, figures: EncodeFigures = { groups: 0, seriesBuckets: 0 }): Generator<Buffer> {
+export function* snapshotFrames(state: HubState, hubId: string, journalFrom: number, now: number, figures: EncodeFigures = { groups: 0, seriesBuckets: 0 }, notify?: unknown): Generator<Buffer> {
   const sources: SavedSource[] = [...state.sources.values()].map((s) => [s.name, s.kind, s.lastEpoch, s.labels, [...s.ackedSeqs], [...s.targets.values()]]);
   yield frame([HEAD, hubId, now, journalFrom, sources]);
   for (const [name, groups] of [...state.services]) {
@@ -98,6 +101,7 @@ export function* snapshotFrames(state: HubState, hubId: string, journalFrom: num
       yield frame([GROUPS, name, table.texts, table.stacks, saved]);
     }
   }
+  if (notify !== undefined) yield frame([NOTIFY, notify]);
   const lineages: SavedLineage[] = [...state.lineages.all()].map((l) => [l.id, l.name, l.epoch, l.labels, l.via]);
   yield frame([TAIL, lineages]);
 }
@@ -162,8 +166,9 @@ export class SnapshotFormatError extends Error {}
  * built directly (no per-group events); samples are handed to the sample store in the order they were
  * last updated, so the budget evicts the same groups first as before the restart.
  */
-export function decodeSnapshotV2(payload: Buffer, state: HubState): { hubId: string; journalFrom: number; savedAt: number } {
+export function decodeSnapshotV2(payload: Buffer, state: HubState): { hubId: string; journalFrom: number; savedAt: number; notify?: unknown } {
   let head: { hubId: string; journalFrom: number; savedAt: number } | undefined;
+  let notify: unknown;
   let tail = false;
   const withSamples: HubGroup[] = [];
   let off = 0;
@@ -198,6 +203,9 @@ export function decodeSnapshotV2(payload: Buffer, state: HubState): { hubId: str
         }
         break;
       }
+      case NOTIFY:
+        notify = f[1];
+        break;
       case TAIL:
         for (const [id, name, epoch, labels, via] of f[1]) state.lineages.restore({ id, name, epoch, labels, via });
         tail = true;
@@ -208,7 +216,7 @@ export function decodeSnapshotV2(payload: Buffer, state: HubState): { hubId: str
   }
   if (head === undefined || !tail) throw new SnapshotFormatError('the head or tail frame is missing');
   adoptSamples(state, withSamples);
-  return head;
+  return notify === undefined ? head : { ...head, notify };
 }
 
 /** Gives loaded groups' samples to the sample store, least recently updated first. */

@@ -31,7 +31,7 @@ export function defaultComponents(input: GroupingInput): string[] {
     for (const { className, exception } of input.chain) {
       out.push(`type:${className}`);
       for (const f of groupingFrames(exception)) {
-        out.push(`frame:${frameModule(f)}:${f.function ?? ''}`);
+        out.push(`frame:${frameModule(f)}:${frameFunction(f)}`);
         frames++;
       }
     }
@@ -73,10 +73,21 @@ function groupingFrames(exception: SentryException): SentryFrame[] {
   const frames: SentryFrame[] = [];
   for (let i = Math.max(0, raw.length - MAX_GROUPING_FRAMES * 4); i < raw.length; i++) {
     const f = FrameSchema.safeParse(raw[i]);
-    if (f.success && (f.data.function || frameModule(f.data) !== '')) frames.push(f.data);
+    if (f.success && (f.data.function || f.data.context_line || frameModule(f.data) !== '')) frames.push(f.data);
   }
   const inApp = frames.filter((f) => f.in_app === true);
   return (inApp.length > 0 ? inApp : frames).slice(-MAX_GROUPING_FRAMES);
+}
+
+/** Names that are no name: such frames are told apart by their source line, when the SDK sent it. */
+const ANONYMOUS = new Set(['', '?', '<anonymous>', 'anonymous']);
+
+/** The function name, or for an anonymous function (e.g. top-level module code) its trimmed source line. */
+function frameFunction(f: SentryFrame): string {
+  const name = f.function ?? '';
+  if (!ANONYMOUS.has(name)) return name;
+  const line = f.context_line?.trim() ?? '';
+  return line === '' ? name : `line:${line.slice(0, 200)}`;
 }
 
 /** The module, else the file's base name without query or fragment (stable across install paths). */

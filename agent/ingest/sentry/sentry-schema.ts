@@ -35,6 +35,8 @@ export const FrameSchema = z.object({
   colno: Int,
   in_app: z.boolean().nullish().catch(undefined),
   package: Str,
+  /** The source line, when the SDK read it; grouping uses it for frames without a function name. */
+  context_line: Str,
 });
 export type SentryFrame = z.infer<typeof FrameSchema>;
 

@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import type { HubState } from '../../state/hub-state.js';
 import type { UserActions } from '../../store/user-actions.js';
 import { ApiError } from '../api-error.js';
+import { type AlertHistory, alertRoutes } from './alerts/routes.js';
 import { errorRoutes } from './errors/routes.js';
 import type { LiveStream } from './events/live-stream.js';
 import { eventRoutes } from './events/routes.js';
@@ -15,15 +16,17 @@ export interface V1Deps {
   readonly actions: UserActions;
   readonly adminToken: string | undefined;
   readonly live: LiveStream;
+  /** The notifier's history (hub/notify), for /api/v1/alerts. */
+  readonly alerts: AlertHistory;
   readonly now?: () => number;
 }
 
 /**
- * `/api/v1/`: one router per resource (services, errors, sources, targets, events). Wrong methods
+ * `/api/v1/`: one router per resource (services, errors, sources, targets, events, alerts). Wrong methods
  * answer 405 and unknown paths under /api/v1 a JSON 404, both in the v1 error shape.
  */
 export function v1Middleware(deps: V1Deps): ((ctx: Context, next: Next) => Promise<void>)[] {
-  const routers: Router[] = [serviceRoutes(deps), errorRoutes(deps), sourceRoutes(deps), targetRoutes(deps), eventRoutes(deps)];
+  const routers: Router[] = [serviceRoutes(deps), errorRoutes(deps), sourceRoutes(deps), targetRoutes(deps), eventRoutes(deps), alertRoutes(deps)];
   // First, so it sees what every router below answered (a 405 passes through it).
   const out: ((ctx: Context, next: Next) => Promise<void>)[] = [
     async (ctx, next) => {

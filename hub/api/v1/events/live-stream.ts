@@ -41,6 +41,7 @@ export class LiveStream {
   private pending = new Map<string, PendingService>();
   private servicesChanged = false;
   private sourcesChanged = false;
+  private alertFired = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   /** Clients dropped for reading too slowly, since start. */
@@ -90,6 +91,13 @@ export class LiveStream {
     this.clients.clear();
   }
 
+  /** A notification fired (hub/notify): clients get an `alert` event with the next batch. */
+  alert(): void {
+    if (this.clients.size === 0) return;
+    this.alertFired = true;
+    this.timer ??= setTimeout(() => this.flush(), this.options.flushMs);
+  }
+
   private onStateEvent(e: StateEvent): void {
     if (this.clients.size === 0) return;
     if (e.type === 'source') {
@@ -110,9 +118,11 @@ export class LiveStream {
     for (const [service, p] of this.pending) events.push({ type: 'groups', service, keys: [...p.keys], truncated: p.truncated });
     if (this.servicesChanged) events.push({ type: 'services' });
     if (this.sourcesChanged) events.push({ type: 'sources' });
+    if (this.alertFired) events.push({ type: 'alert' });
     this.pending = new Map();
     this.servicesChanged = false;
     this.sourcesChanged = false;
+    this.alertFired = false;
     if (events.length === 0) return;
     this.broadcast(events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), events.length);
   }

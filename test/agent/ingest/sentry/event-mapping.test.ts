@@ -165,6 +165,12 @@ describe('grouping', () => {
     expect(map(withCause).key).not.toBe(map(withFrames('A', [])).key);
   });
 
+  it('tells anonymous frames (top-level code) apart by their source line', () => {
+    const at = (line: string) => map(withFrames('Error', [{ function: '?', module: 'job', filename: '/app/job.js', context_line: line, in_app: true }]));
+    expect(at("  throw new Error('a');").key).not.toBe(at("  throw new Error('b');").key);
+    expect(at("  throw new Error('a');").key).toBe(at("throw new Error('a');   ").key);
+  });
+
   it('uses an explicit fingerprint, with {{ default }} standing for the default grouping', () => {
     const base = withFrames('E', [{ function: 'f', filename: 'a.js', in_app: true }]);
     const other = withFrames('E', [{ function: 'g', filename: 'b.js', in_app: true }]);

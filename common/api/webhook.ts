@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { SeveritySchema } from '../severity.js';
+
+/**
+ * What a hub POSTs to a generic JSON webhook (`hub.notifications`, `type: webhook`) when a group is new
+ * or regressed (DESIGN section 5). The only definition of this shape: the hub's notifier builds it,
+ * receivers and tests parse it. The same notification retried carries the same `id` (also in the
+ * `X-Crowsnest-Alert-Id` header), so a receiver can drop repeats. Times are ISO 8601 (UTC), null when
+ * unknown.
+ */
+export const WebhookPayloadSchema = z.object({
+  /** Stable per notification: `new:<service>/<key>` or `regressed:<service>/<key>@<regressed_at ms>`, percent-encoded. */
+  id: z.string(),
+  event: z.enum(['new', 'regressed']),
+  /** The hub that fired it. */
+  hub: z.string(),
+  service: z.string(),
+  key: z.string(),
+  severity: SeveritySchema,
+  /** Class and message of the group's newest occurrence ('' when unknown). */
+  class: z.string(),
+  message: z.string(),
+  total_count: z.number(),
+  created_at: z.string().nullable(),
+  last_seen: z.string().nullable(),
+  /** For a regression: when the group came back. */
+  regressed_at: z.string().nullable(),
+  /** When the hub noticed it. */
+  fired_at: z.string(),
+  /** The group in the hub's API: `/api/v1/services/{service}/errors/{key}` (path only; the hub does not know its public URL). */
+  api_path: z.string(),
+  /** The newest occurrence: its cause chain (the error itself first, stack lines newest frame first) and HTTP request. */
+  sample: z
+    .object({
+      uuid: z.string(),
+      timestamp: z.string().nullable(),
+      chain: z.array(z.object({ class: z.string(), message: z.string(), stacktrace: z.array(z.string()).nullable() })),
+      http: z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()).nullable(), body: z.string() }).nullable(),
+    })
+    .nullable(),
+});
+export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
+
+/** A Slack-compatible incoming webhook message (`type: slack`; Slack, Mattermost, Rocket.Chat): mrkdwn text. */
+export const SlackPayloadSchema = z.object({ text: z.string() });
+export type SlackPayload = z.infer<typeof SlackPayloadSchema>;

@@ -1,0 +1,51 @@
+import type { SlackPayload, WebhookPayload } from '../../common/api/webhook.js';
+import type { Occurrence } from '../../common/occurrence.js';
+import type { Alert } from './alert.js';
+
+const iso = (ms: number): string | null => (ms > 0 && ms < 8.64e15 ? new Date(ms).toISOString() : null);
+
+/** The group's path in the hub's API v1. */
+export function apiPath(alert: Pick<Alert, 'service' | 'key'>): string {
+  return `/api/v1/services/${encodeURIComponent(alert.service)}/errors/${encodeURIComponent(alert.key)}`;
+}
+
+/** The generic webhook body for an alert, with the group's newest sample when the hub holds one. */
+export function webhookPayload(alert: Alert, hubId: string, sample: Occurrence | undefined): WebhookPayload {
+  return {
+    id: alert.id,
+    event: alert.type,
+    hub: hubId,
+    service: alert.service,
+    key: alert.key,
+    severity: alert.severity,
+    class: alert.className,
+    message: alert.message,
+    total_count: alert.total,
+    created_at: iso(alert.createdAt),
+    last_seen: iso(alert.lastSeen),
+    regressed_at: alert.type === 'regressed' ? iso(alert.regressedAt) : null,
+    fired_at: iso(alert.firedAt) ?? new Date(0).toISOString(),
+    api_path: apiPath(alert),
+    sample: sample === undefined ? null : { uuid: sample.uuid, timestamp: iso(sample.timestamp), chain: sample.chain, http: sample.http },
+  };
+}
+
+/** Slack's three characters to escape in mrkdwn text. */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}…`);
+
+/**
+ * The Slack-compatible body: one mrkdwn message.
+ * Example: ":new: *New error* in *checkout* (error) ...".
+ */
+export function slackPayload(alert: Alert, hubId: string): SlackPayload {
+  const title = alert.type === 'new' ? ':new: *New error*' : ':leftwards_arrow_with_hook: *Regressed error*';
+  const what = alert.className === '' && alert.message === '' ? '' : `\n*${slackEscape(cut(alert.className, 200))}*${alert.message === '' ? '' : `: ${slackEscape(cut(alert.message, 500))}`}`;
+  const count = `${alert.total} occurrence${alert.total === 1 ? '' : 's'}`;
+  return {
+    text: `${title} in *${slackEscape(alert.service)}* (${alert.severity})${what}\n\`${slackEscape(cut(alert.key, 300))}\` · ${count} · hub ${slackEscape(hubId)} · ${slackEscape(apiPath(alert))}`,
+  };
+}

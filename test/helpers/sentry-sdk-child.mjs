@@ -1,0 +1,80 @@
+// A real @sentry/node SDK in a child process, driven by a test: `node sentry-sdk-child.mjs '<json>'`
+// with {dsn, scenario, ...}. It runs the scenario, prints one JSON line with what it did (event ids,
+// flush results), closes the SDK (flushing it) and exits on its own: a timer left running by the SDK
+// would keep the process alive and fail the test's wait.
+import * as Sentry from '@sentry/node';
+
+const args = JSON.parse(process.argv[2] ?? '{}');
+Sentry.init({
+  dsn: args.dsn,
+  release: 'test@1.0.0',
+  environment: 'test',
+  sendDefaultPii: false,
+  tracesSampleRate: 0,
+  ...(args.init ?? {}),
+});
+
+const out = { eventIds: [], flushed: [] };
+
+async function flush() {
+  out.flushed.push(await Sentry.flush(5000));
+}
+
+/** Throws and catches inside an HTTP handler instrumented by the SDK, then calls the server once. */
+async function httpScenario() {
+  const http = await import('node:http');
+  const server = http.createServer((req, res) => {
+    try {
+      throw new TypeError(`cannot read order ${req.url}`);
+    } catch (err) {
+      out.eventIds.push(Sentry.captureException(err));
+    }
+    res.writeHead(500).end('failed');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/orders/42?expand=items', headers: {
+      'content-type': 'application/json', 'x-request-id': 'req-42', cookie: 'session=secret', authorization: 'Bearer secret', 'x-api-key': 'secret',
+    } }, (res) => { res.resume(); res.on('end', resolve); });
+    req.on('error', reject);
+    req.end('{"order":42}');
+  });
+  await new Promise((resolve) => server.close(resolve));
+}
+
+try {
+  switch (args.scenario) {
+    case 'cause': {
+      out.eventIds.push(Sentry.captureException(new Error('checkout failed', { cause: new RangeError('quantity out of range', { cause: new Error('db timeout') }) })));
+      break;
+    }
+    case 'message': {
+      out.eventIds.push(Sentry.captureMessage('disk almost full', 'warning'));
+      break;
+    }
+    case 'http': {
+      await httpScenario();
+      break;
+    }
+    case 'large': {
+      const err = new Error('large event');
+      out.eventIds.push(Sentry.captureException(err, { extra: { blob: 'x'.repeat(args.bytes ?? 40_000) } }));
+      break;
+    }
+    case 'burst': {
+      // One event at a time, flushed, so the SDK has read each answer (and any 429) before the next.
+      for (let i = 0; i < (args.count ?? 1); i++) {
+        out.eventIds.push(Sentry.captureException(new Error(args.message ?? 'burst')));
+        await flush();
+      }
+      break;
+    }
+    default:
+      throw new Error(`unknown scenario ${args.scenario}`);
+  }
+  await flush();
+} finally {
+  out.closed = await Sentry.close(5000);
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
