@@ -2,19 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { Agent as UndiciAgent } from 'undici';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import type Router from '@koa/router';
 import type { AgentConfig } from '../common/config/schema.js';
 import type { ServiceConfig } from '../common/config/service.js';
 import { PROTOCOL_VERSION, type WireTarget } from '../common/federation/messages.js';
 import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
-import { Aggregator } from './aggregate/aggregator.js';
+import type { ParsedPayload } from '../common/wire/client-payload.js';
+import { Aggregator, type ApplyResult } from './aggregate/aggregator.js';
 import type { StartMode } from './aggregate/start-mode.js';
 import { createAgentApp } from './api/app.js';
 import { SentryIngest } from './ingest/sentry/sentry-ingest.js';
 import { SentryMetrics } from './ingest/sentry/sentry-metrics.js';
 import { sentryRoutes } from './ingest/sentry/sentry-routes.js';
+import { pushRoutes } from './ingest/push/push-routes.js';
 import { DiscoveryManager } from './discovery/manager.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
+import { EventLoopMonitor } from './metrics/event-loop.js';
 import { PeriskopImport } from './import/periskop-import.js';
 import { ScrapePool } from './scrape/scrape-pool.js';
 import type { TargetHealth } from './scrape/target-health.js';
@@ -40,6 +44,8 @@ const newEpoch = () => `${Date.now().toString(36)}-${randomBytes(4).toString('he
  */
 export class Agent {
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Run by stop(), after the timers are cleared. */
+  private readonly cleanups: (() => void)[] = [];
   private stopping = false;
 
   private constructor(
@@ -79,6 +85,9 @@ export class Agent {
       startedAt: Date.now(),
       startupWindowMs: Math.max(60_000, 2 * maxInterval),
       onChange: (group) => shipper?.groupChanged(group),
+      maxGroupsPerService: config.max_groups_per_service,
+      maxTombstonesPerService: config.max_tombstones_per_service,
+      onEvict: (group) => shipper?.groupEvicted(group),
     });
     if (resumed) aggregator.importState(saved.aggregator);
 
@@ -86,6 +95,15 @@ export class Agent {
       service: h.service, url: h.url, agent: config.name, up: h.up, last_error: h.lastError, last_scrape: h.lastScrape, duration_ms: h.durationMs, bytes: h.bytes,
     });
     let metrics: AgentMetrics | undefined;
+    /** Metrics of one accepted payload (a scrape or a push). */
+    const countIngest = (service: string, payload: ParsedPayload, r: ApplyResult) => {
+      metrics?.increments.inc({ service }, r.increments);
+      for (const [reason, n] of Object.entries(payload.dropped)) metrics?.dropped.inc({ reason }, n);
+      if (r.invalidSamples > 0) metrics?.dropped.inc({ reason: 'sample_invalid' }, r.invalidSamples);
+      for (const notes of [payload.truncated, r.truncated]) {
+        for (const [reason, n] of Object.entries(notes ?? {})) if (n !== undefined && n > 0) metrics?.truncated.inc({ reason }, n);
+      }
+    };
     const pool = new ScrapePool({
       concurrency: config.scrape.concurrency,
       limits: config.limits,
@@ -94,9 +112,8 @@ export class Agent {
           // Only a payload read whole tells that a missing key was reset by a restart of the target.
           const complete = Object.keys(payload.dropped).length === 0;
           const r = aggregator.observe(service, originId, payload.aggregates, now, complete);
-          metrics?.increments.inc({ service }, r.increments);
-          for (const [reason, n] of Object.entries(payload.dropped)) metrics?.dropped.inc({ reason }, n);
-          if (r.invalidSamples > 0) metrics?.dropped.inc({ reason: 'sample_invalid' }, r.invalidSamples);
+          countIngest(service, payload, r);
+          return r.truncated;
         },
         touch: (service, originId, now) => {
           aggregator.touch(service, originId, now);
@@ -146,10 +163,15 @@ export class Agent {
     });
 
     const selfErrors = new SelfErrors();
-    metrics = new AgentMetrics({ healths, links: () => shipper.status(), stats: () => aggregator.stats() });
+    const eventLoop = new EventLoopMonitor();
+    eventLoop.start();
+    metrics = new AgentMetrics({
+      healths, links: () => shipper.status(), stats: () => aggregator.stats(), services: () => aggregator.serviceStats(),
+      interner: () => aggregator.interner.stats(), eventLoop,
+    });
     const m = metrics;
     let sentry: SentryIngest | undefined;
-    const routers = [];
+    const routers: Router[] = [];
     if (config.sentry !== undefined) {
       const sentryMetrics = new SentryMetrics(m.registry);
       const sentryLog = log.child({ stage: 'sentry' });
@@ -165,6 +187,25 @@ export class Agent {
       });
       routers.push(sentryRoutes({ ingest: sentry, metrics: sentryMetrics, logger: sentryLog, maxBodyBytes: config.limits.bodyBytes }));
     }
+    routers.push(pushRoutes({
+      limits: config.limits,
+      defaultService: config.push.default_service,
+      maxServices: config.push.max_services,
+      configuredServices: new Set(services.map((s) => s.name)),
+      logger: log.child({ stage: 'push' }),
+      sink: {
+        observe: (service, originId, payload, now) => {
+          // A push carries the client's whole cumulative state: a missing key was reset by a restart.
+          const r = aggregator.observe(service, originId, payload.aggregates, now, Object.keys(payload.dropped).length === 0);
+          countIngest(service, payload, r);
+          return r;
+        },
+      },
+      onPush: (service, result, bytes) => {
+        m.pushes.inc({ service, result });
+        m.pushedBytes.inc({ service }, bytes);
+      },
+    }));
     let ready = false;
     const app = createAgentApp({ selfErrors, logger: log, metrics: () => m.render(), healths, ready: () => ready, routers });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
@@ -175,7 +216,7 @@ export class Agent {
         new DiscoveryManager(service, {
           onTargets: (name, targets) => {
             log.info({ service: name, targets: targets.length }, 'targets discovered');
-            pool.setTargets(name, service.scraper, targets, (gone) => shipper.targetRemoved(config.name, gone.service, gone.url));
+            pool.setTargets(service, targets, (gone) => shipper.targetRemoved(config.name, gone.service, gone.url));
           },
           onError: (name, source, err) => {
             selfErrors.report(err, 'warning');
@@ -187,6 +228,7 @@ export class Agent {
     shipper.start();
     for (const d of discovery) d.start();
     for (const i of imports) i.start();
+    agent.cleanups.push(() => eventLoop.stop());
     if (stateStore !== undefined) agent.timers.push(setInterval(() => void agent.saveState(), config.state_interval));
     agent.timers.push(setInterval(() => {
       // Targets still in discovery keep their counter state however long they are down (their count is
@@ -221,6 +263,7 @@ export class Agent {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    for (const cleanup of this.cleanups) cleanup();
     for (const d of this.discovery) d.stop();
     for (const i of this.imports) i.stop();
     await this.pool.close();

@@ -3,9 +3,11 @@ import { diffCumulative } from '../../common/merge/cumulative.js';
 import { minCreatedAt } from '../../common/merge/group-fields.js';
 import { mergeSamples } from '../../common/merge/samples.js';
 import type { Occurrence } from '../../common/occurrence.js';
-import { type ParsedAggregate, parseRawOccurrence, rawSampleUuid } from '../../common/wire/client-payload.js';
+import { type ParsedAggregate, parseRawOccurrence, rawSampleUuid, type TruncationNotes } from '../../common/wire/client-payload.js';
 import { parseTimestamp } from '../../common/time.js';
 import type { AgentGroup } from './group.js';
+import { GroupStore } from './group-store.js';
+import { Interner } from './interner.js';
 import { newOrigin, type OriginState } from './origin.js';
 import type { StartMode } from './start-mode.js';
 
@@ -19,7 +21,17 @@ export interface AggregatorOptions {
   readonly startupWindowMs: number;
   /** Called whenever a group's shipped state changed (count, samples, severity, dates). */
   readonly onChange: (group: AgentGroup) => void;
+  /** Groups held per service (least recently active evicted past it); default 10,000. */
+  readonly maxGroupsPerService?: number;
+  /** Tombstones of evicted groups held per service; default 100,000. */
+  readonly maxTombstonesPerService?: number;
+  /** Called when a group is evicted by the cap (its count is kept in a tombstone). */
+  readonly onEvict?: (group: AgentGroup) => void;
+  /** Shared copies of repeated sample strings; default a bounded interner of its own. */
+  readonly interner?: Interner;
 }
+
+export const AGGREGATOR_CAP_DEFAULTS = { maxGroupsPerService: 10_000, maxTombstonesPerService: 100_000 } as const;
 
 /**
  * How an origin's totals behave. `counter`: a Periskop client's cumulative counter (a smaller value is
@@ -35,10 +47,13 @@ export interface ApplyResult {
   readonly newSamples: number;
   readonly invalidSamples: number;
   readonly resets: number;
+  /** Sample fields cut at a limit while taking new samples, by reason. */
+  readonly truncated: TruncationNotes;
 }
 
 interface ServiceState {
-  readonly groups: Map<string, AgentGroup>;
+  /** Capped, least recently active evicted into tombstones (see GroupStore). */
+  readonly groups: GroupStore;
   readonly origins: Map<string, OriginState>;
   /** Baselines of origins forgotten while the start was pending, per key; settled by resolveStart. */
   readonly heldBack: Map<string, number>;
@@ -55,9 +70,11 @@ export class Aggregator {
   /** Order in which samples arrived; links ship samples whose mark is above what their hub acked. */
   private readonly marks = new WeakMap<Occurrence, number>();
   private mark = 0;
+  readonly interner: Interner;
 
   constructor(private readonly options: AggregatorOptions) {
     this.mode = options.startMode;
+    this.interner = options.interner ?? new Interner();
   }
 
   get startMode(): StartMode {
@@ -67,7 +84,12 @@ export class Aggregator {
   private service(name: string): ServiceState {
     let s = this.services.get(name);
     if (s === undefined) {
-      s = { groups: new Map(), origins: new Map(), heldBack: new Map() };
+      const groups = new GroupStore(name, {
+        maxGroups: this.options.maxGroupsPerService ?? AGGREGATOR_CAP_DEFAULTS.maxGroupsPerService,
+        maxTombstones: this.options.maxTombstonesPerService ?? AGGREGATOR_CAP_DEFAULTS.maxTombstonesPerService,
+        ...(this.options.onEvict === undefined ? {} : { onEvict: this.options.onEvict }),
+      });
+      s = { groups, origins: new Map(), heldBack: new Map() };
       this.services.set(name, s);
     }
     return s;
@@ -105,23 +127,23 @@ export class Aggregator {
     let newSamples = 0;
     let invalidSamples = 0;
     let resets = 0;
+    const truncated: TruncationNotes = {};
     for (const agg of aggregates) {
-      const last = origin.last.get(agg.key);
-      origin.last.set(agg.key, semantics === 'max' && last !== undefined ? Math.max(last, agg.totalCount) : agg.totalCount);
+      let group = service.groups.get(agg.key);
+      const isNew = group === undefined;
+      // One copy of each key: the group's (so every origin's map shares it, not one per payload).
+      if (group === undefined) group = service.groups.create(this.interner.string(agg.key), agg.severity);
+      const key = group.key;
+      const last = origin.last.get(key);
+      origin.last.set(key, semantics === 'max' && last !== undefined ? Math.max(last, agg.totalCount) : agg.totalCount);
       let delta: number;
       if (last === undefined && baselining && !(agg.createdAt > 0 && agg.createdAt >= this.options.startedAt)) {
         // Counted by an earlier lineage (or settled later when still pending).
         delta = 0;
-        if (origin.baseline !== undefined && agg.totalCount > 0) origin.baseline.set(agg.key, agg.totalCount);
+        if (origin.baseline !== undefined && agg.totalCount > 0) origin.baseline.set(key, agg.totalCount);
       } else {
         delta = semantics === 'max' && last !== undefined ? Math.max(0, agg.totalCount - last) : diffCumulative(last, agg.totalCount);
         if (semantics === 'counter' && last !== undefined && agg.totalCount < last) resets++;
-      }
-      let group = service.groups.get(agg.key);
-      const isNew = group === undefined;
-      if (group === undefined) {
-        group = { service: serviceName, key: agg.key, severity: agg.severity, createdAt: 0, lastSeen: 0, count: 0, samples: [] };
-        service.groups.set(agg.key, group);
       }
       let changed = isNew;
       if (delta > 0) {
@@ -136,7 +158,7 @@ export class Aggregator {
       }
       // Samples only change when the count did; an unchanged aggregate costs a map lookup.
       if (last === undefined || last !== agg.totalCount) {
-        const r = this.takeSamples(group, agg.rawSamples);
+        const r = this.takeSamples(group, agg.rawSamples, truncated);
         newSamples += r.added;
         invalidSamples += r.invalid;
         let seen = r.newest;
@@ -161,11 +183,11 @@ export class Aggregator {
         resets++;
       }
     }
-    return { increments, newSamples, invalidSamples, resets };
+    return { increments, newSamples, invalidSamples, resets, truncated };
   }
 
   /** Parses only samples the group does not hold and could keep. */
-  private takeSamples(group: AgentGroup, raws: readonly unknown[]): { added: number; invalid: number; newest: number } {
+  private takeSamples(group: AgentGroup, raws: readonly unknown[], notes: TruncationNotes): { added: number; invalid: number; newest: number } {
     const cap = this.options.samplesPerGroup;
     let fresh: Occurrence[] | undefined;
     let invalid = 0;
@@ -186,11 +208,12 @@ export class Aggregator {
           continue;
         }
       }
-      const occurrence = parseRawOccurrence(raw, this.options.limits);
-      if (occurrence === undefined) {
+      const parsed = parseRawOccurrence(raw, this.options.limits, notes);
+      if (parsed === undefined) {
         invalid++;
         continue;
       }
+      const occurrence = this.interner.occurrence(parsed);
       newest = Math.max(newest, occurrence.timestamp);
       (fresh ??= []).push(occurrence);
     }
@@ -244,8 +267,8 @@ export class Aggregator {
 
   private addBaselines(service: ServiceState, baselines: ReadonlyMap<string, number>): void {
     for (const [key, value] of baselines) {
-      const group = service.groups.get(key);
-      if (group === undefined) continue;
+      // A group evicted meanwhile comes back (from its tombstone) to take its baseline.
+      const group = service.groups.get(key) ?? service.groups.create(key, 'error');
       group.count += value;
       this.options.onChange(group);
     }
@@ -279,13 +302,14 @@ export class Aggregator {
     return dropped;
   }
 
-  /** Every group, in insertion order per service. */
+  /** Every group held, per service least recently active first (insertion order when none was seen again). */
   *groups(): IterableIterator<AgentGroup> {
-    for (const service of this.services.values()) yield* service.groups.values();
+    for (const service of this.services.values()) yield* service.groups.valuesOldestFirst();
   }
 
+  /** A held group (without marking it active). */
   group(service: string, key: string): AgentGroup | undefined {
-    return this.services.get(service)?.groups.get(key);
+    return this.services.get(service)?.groups.peek(key);
   }
 
   /** Figures for /metrics. */
@@ -299,15 +323,22 @@ export class Aggregator {
     return { services: this.services.size, groups, origins };
   }
 
+  /** Per service: groups, origins, tombstones, evictions (for /metrics and tests of the caps). */
+  serviceStats(): ServiceStats[] {
+    return [...this.services].map(([service, s]) => ({ service, origins: s.origins.size, heldBack: s.heldBack.size, ...s.groups.stats() }));
+  }
+
   /** Everything needed to resume exactly (state_dir). */
   exportState(): AggregatorState {
     const services: AggregatorState['services'] = [];
     for (const [name, s] of this.services) {
       services.push({
         name,
-        groups: [...s.groups.values()].map((g) => ({
+        // Least recently active first, so importState restores the order of activity.
+        groups: [...s.groups.valuesOldestFirst()].map((g) => ({
           key: g.key, severity: g.severity, createdAt: g.createdAt, lastSeen: g.lastSeen, count: g.count, samples: g.samples,
         })),
+        tombstones: [...s.groups.tombstonesOldestFirst()],
         origins: [...s.origins.values()].map((o) => ({
           id: o.id, lastObservedAt: o.lastObservedAt, last: [...o.last], ...(o.baseline === undefined ? {} : { baseline: [...o.baseline] }),
         })),
@@ -321,8 +352,10 @@ export class Aggregator {
   importState(state: AggregatorState): void {
     for (const saved of state.services) {
       const s = this.service(saved.name);
+      for (const [key, count] of saved.tombstones ?? []) s.groups.insertTombstone(key, count);
+      // Past the cap (a smaller max_groups_per_service than when saved), the oldest go to tombstones.
       for (const g of saved.groups) {
-        s.groups.set(g.key, { service: saved.name, ...g });
+        s.groups.insert({ service: saved.name, ...g, samples: g.samples.map((o) => this.interner.occurrence(o)) });
       }
       for (const o of saved.origins) {
         // Baselines only matter while the start is still pending.
@@ -344,5 +377,19 @@ export interface AggregatorState {
     origins: { id: string; lastObservedAt: number; last: [string, number][]; baseline?: [string, number][] }[];
     /** Baselines of origins forgotten while pending. */
     heldBack?: [string, number][];
+    /** Counts of evicted groups, oldest first (absent in files written before the group cap). */
+    tombstones?: [string, number][];
   }[];
+}
+
+/** One service's state sizes and cap figures. */
+export interface ServiceStats {
+  readonly service: string;
+  readonly groups: number;
+  readonly origins: number;
+  readonly heldBack: number;
+  readonly tombstones: number;
+  readonly evictedGroups: number;
+  readonly evictedTombstones: number;
+  readonly restored: number;
 }

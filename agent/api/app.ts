@@ -36,8 +36,9 @@ export function createAgentApp(deps: AgentAppDeps): Koa {
   const router = opsRoutes(deps);
   router.get('/targets', (ctx) => {
     ctx.body = deps.healths().map((h) => ({
-      service: h.service, url: h.url, up: h.up, last_error: h.lastError, last_scrape: h.lastScrape > 0 ? new Date(h.lastScrape).toISOString() : null,
-      duration_ms: h.durationMs, bytes: h.bytes, unchanged_bodies: h.unchanged, dropped_items: h.dropped,
+      service: h.service, url: h.url, labels: h.labels, up: h.up, last_error: h.lastError, last_failure: h.lastFailure ?? null,
+      last_scrape: h.lastScrape > 0 ? new Date(h.lastScrape).toISOString() : null, duration_ms: h.durationMs, bytes: h.bytes,
+      scrapes: h.scrapes, unchanged_bodies: h.unchanged, failures: h.failures, dropped_items: h.dropped, truncated_items: h.truncated,
     }));
   });
   for (const r of [router, ...(deps.routers ?? [])]) {

@@ -1,25 +1,41 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LinkStatus } from '../../common/federation/source-link.js';
+import type { ServiceStats } from '../aggregate/aggregator.js';
 import type { TargetHealth } from '../scrape/target-health.js';
+import type { EventLoopMonitor } from './event-loop.js';
 
 export interface AgentMetricsSources {
   readonly healths: () => TargetHealth[];
   readonly links: () => LinkStatus[];
   readonly stats: () => { groups: number; origins: number };
+  /** Per service state sizes and group-cap figures. */
+  readonly services?: () => ServiceStats[];
+  /** The sample string interner's size. */
+  readonly interner?: () => { entries: number; chars: number };
+  readonly eventLoop?: EventLoopMonitor;
 }
 
 /**
  * The agent's own metrics (`crowsnest_agent_*`, plus Periskop's `periskop_instances_scrapped`), in
- * a registry of its own. Owned by the agent.
+ * a registry of its own; other stages (Sentry ingestion) may register theirs in it. Counters are
+ * incremented by the agent's wiring; gauges are read from their sources at each scrape of /metrics.
+ * Owned by the agent.
  */
 export class AgentMetrics {
   readonly registry = new Registry();
+  /** Scrapes by service and result: "ok" or the failure reason (timeout, connection, tls, http_status, redirect, body_too_large, decompress, invalid_json, invalid_payload, client_config). */
   readonly scrapes: Counter<'service' | 'result'>;
   readonly scrapeSeconds: Histogram<'service'>;
   readonly bytes: Counter<'service'>;
   readonly unchanged: Counter<'service'>;
+  /** Payload items dropped, by reason (aggregate_invalid, aggregate_duplicate_key, aggregates_over_limit, sample_invalid). */
   readonly dropped: Counter<'reason'>;
+  /** Items kept with a part cut, by reason (key_truncated, field_truncated, stack_truncated, cause_chain_truncated, ...). */
+  readonly truncated: Counter<'reason'>;
   readonly increments: Counter<'service'>;
+  /** Pushes by service and result ("ok" or the error code). */
+  readonly pushes: Counter<'service' | 'result'>;
+  readonly pushedBytes: Counter<'service'>;
 
   constructor(sources: AgentMetricsSources) {
     const registers = [this.registry];
@@ -29,12 +45,22 @@ export class AgentMetrics {
     this.bytes = new Counter({ name: 'crowsnest_agent_scraped_bytes_total', help: 'Bytes received from targets.', labelNames: ['service'], registers });
     this.unchanged = new Counter({ name: 'crowsnest_agent_unchanged_bodies_total', help: 'Bodies identical to the previous one (hashed, not parsed).', labelNames: ['service'], registers });
     this.dropped = new Counter({ name: 'crowsnest_agent_dropped_items_total', help: 'Payload items dropped, by reason.', labelNames: ['reason'], registers });
+    this.truncated = new Counter({ name: 'crowsnest_agent_truncated_items_total', help: 'Payload items kept with a part cut at a limit (or a body with invalid UTF-8 replaced), by reason.', labelNames: ['reason'], registers });
     this.increments = new Counter({ name: 'crowsnest_agent_error_increments_total', help: 'Error occurrences counted (sum of accepted deltas).', labelNames: ['service'], registers });
+    this.pushes = new Counter({ name: 'crowsnest_agent_pushes_total', help: 'Pushes (POST /errors, /push/{service}/errors) by service and result (ok or the error code).', labelNames: ['service', 'result'], registers });
+    this.pushedBytes = new Counter({ name: 'crowsnest_agent_pushed_bytes_total', help: 'Bytes of push bodies received.', labelNames: ['service'], registers });
     new Gauge({
       name: 'crowsnest_agent_targets', help: 'Targets by state (up or down).', labelNames: ['service', 'state'], registers,
       collect() {
         this.reset();
         for (const h of sources.healths()) this.inc({ service: h.service, state: h.up ? 'up' : 'down' });
+      },
+    });
+    new Gauge({
+      name: 'crowsnest_agent_targets_failing', help: 'Targets whose last scrape failed, by service and reason.', labelNames: ['service', 'reason'], registers,
+      collect() {
+        this.reset();
+        for (const h of sources.healths()) if (!h.up && h.lastFailure !== undefined) this.inc({ service: h.service, reason: h.lastFailure });
       },
     });
     new Gauge({
@@ -58,6 +84,37 @@ export class AgentMetrics {
     });
     new Gauge({ name: 'crowsnest_agent_groups', help: 'Error groups held.', registers, collect() { this.set(sources.stats().groups); } });
     new Gauge({ name: 'crowsnest_agent_origins', help: 'Origins (target instances, pushers) with counter state.', registers, collect() { this.set(sources.stats().origins); } });
+    const perService = (name: string, help: string, pick: (s: ServiceStats) => number) => new Gauge({
+      name, help, labelNames: ['service'], registers,
+      collect() {
+        this.reset();
+        for (const s of sources.services?.() ?? []) this.set({ service: s.service }, pick(s));
+      },
+    });
+    perService('crowsnest_agent_service_groups', 'Error groups held per service (capped by max_groups_per_service).', (s) => s.groups);
+    perService('crowsnest_agent_tombstones', 'Counts of evicted groups kept per service (capped by max_tombstones_per_service).', (s) => s.tombstones);
+    // Monotonic figures kept by the aggregator, exposed as counters.
+    const perServiceCounter = (name: string, help: string, pick: (s: ServiceStats) => number) => new Counter({
+      name, help, labelNames: ['service'], registers,
+      collect() {
+        this.reset();
+        for (const s of sources.services?.() ?? []) this.inc({ service: s.service }, pick(s));
+      },
+    });
+    perServiceCounter('crowsnest_agent_group_evictions_total', 'Groups evicted by the group cap (their counts kept in tombstones).', (s) => s.evictedGroups);
+    perServiceCounter('crowsnest_agent_tombstone_evictions_total', 'Tombstones forgotten by the tombstone cap (such a group restarts from 0 if it comes back).', (s) => s.evictedTombstones);
+    perServiceCounter('crowsnest_agent_groups_restored_total', 'Evicted groups that came back and resumed from their tombstone.', (s) => s.restored);
+    new Gauge({ name: 'crowsnest_agent_interned_strings', help: 'Distinct sample strings held once (interning).', registers, collect() { this.set(sources.interner?.().entries ?? 0); } });
+    new Gauge({ name: 'crowsnest_agent_interned_chars', help: 'Characters of the interned sample strings.', registers, collect() { this.set(sources.interner?.().chars ?? 0); } });
+    new Gauge({
+      name: 'crowsnest_agent_event_loop_delay_seconds', help: 'Event loop delay since start (perf_hooks.monitorEventLoopDelay): quantile 0.5, 0.99 and 1 (the maximum).', labelNames: ['quantile'], registers,
+      collect() {
+        const d = sources.eventLoop?.delays() ?? { p50: 0, p99: 0, max: 0 };
+        this.set({ quantile: '0.5' }, d.p50);
+        this.set({ quantile: '0.99' }, d.p99);
+        this.set({ quantile: '1' }, d.max);
+      },
+    });
   }
 
   render(): Promise<string> {

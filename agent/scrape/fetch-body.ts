@@ -14,18 +14,23 @@ export interface FetchedBody {
   /** sha1 of the received bytes: an unchanged body costs this hash, not a parse. */
   readonly hash: string;
   readonly bytes: number;
+  /** As sent by the target; used to name the problem when the body is not JSON (e.g. an HTML error page). */
+  readonly contentType?: string | undefined;
 }
 
 export interface FetchOptions {
   readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
   readonly maxBytes: number;
-  readonly headers?: Record<string, string>;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** TLS server name to send and check (`tls_config.server_name`). */
+  readonly servername?: string;
 }
 
 /**
  * GETs a target's error payload with a hard deadline and a byte cap applied while reading (a 100 MB
- * or endless body is cut at `maxBytes`). Redirects are not followed. Throws ScrapeError.
+ * or endless body is cut at `maxBytes`). Redirects are not followed (a target must not send the
+ * agent, with its credentials, somewhere else). Throws ScrapeError.
  */
 export async function fetchBody(url: string, options: FetchOptions): Promise<FetchedBody> {
   const signal = AbortSignal.timeout(options.timeoutMs);
@@ -35,6 +40,7 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
       dispatcher: options.dispatcher,
       signal,
       headers: { accept: 'application/json', 'accept-encoding': 'gzip, deflate', ...options.headers },
+      ...(options.servername === undefined ? {} : { servername: options.servername }),
     });
   } catch (err) {
     throw toScrapeError(err, options.timeoutMs);
@@ -44,8 +50,10 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
   body.on('error', () => undefined);
   if (statusCode !== 200) {
     body.destroy();
-    const where = statusCode >= 300 && statusCode < 400 ? ` (redirect to ${String(headers.location ?? '?')} not followed)` : '';
-    throw new ScrapeError('http_status', `HTTP ${statusCode}${where}`);
+    if (statusCode >= 300 && statusCode < 400) {
+      throw new ScrapeError('redirect', `HTTP ${statusCode} (redirect to ${String(headers.location ?? '?').slice(0, 200)} not followed)`);
+    }
+    throw new ScrapeError('http_status', `HTTP ${statusCode}`);
   }
   const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > options.maxBytes) {
@@ -70,7 +78,9 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
     throw toScrapeError(err, options.timeoutMs);
   }
   const encoding = headers['content-encoding'];
+  const type = headers['content-type'];
   return {
+    contentType: typeof type === 'string' ? type : undefined,
     body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes),
     encoding: typeof encoding === 'string' ? encoding.toLowerCase() : undefined,
     hash: hash.digest('base64'),
@@ -99,5 +109,8 @@ function toScrapeError(err: unknown, timeoutMs: number): ScrapeError {
     return new ScrapeError('timeout', `no complete answer within ${timeoutMs} ms`);
   }
   const code = e.code ?? e.cause?.code;
-  return new ScrapeError('connection', code ? `${code}: ${e.message}` : e.message);
+  const message = code && !e.message.includes(code) ? `${code}: ${e.message}` : e.message;
+  // Certificate and handshake failures: a configuration problem (CA, server_name), not a dead target.
+  if (code !== undefined && /CERT|SSL|TLS|EPROTO|ALTNAME|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)/.test(code)) return new ScrapeError('tls', message);
+  return new ScrapeError('connection', message);
 }

@@ -2,11 +2,14 @@
 export type ScrapeFailure =
   | 'timeout'
   | 'connection'
+  | 'tls'
   | 'http_status'
+  | 'redirect'
   | 'body_too_large'
   | 'decompress'
   | 'invalid_json'
-  | 'invalid_payload';
+  | 'invalid_payload'
+  | 'client_config';
 
 /** A failed scrape: recorded as target health, never thrown past the target's scraper. */
 export class ScrapeError extends Error {

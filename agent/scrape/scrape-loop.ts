@@ -1,17 +1,18 @@
-import type { Dispatcher } from 'undici';
+import { isUtf8 } from 'node:buffer';
 import type { Limits } from '../../common/limits.js';
-import { type ParsedPayload, parseClientPayload, PayloadError } from '../../common/wire/client-payload.js';
+import { type ParsedPayload, parseClientPayload, PayloadError, type TruncationNotes } from '../../common/wire/client-payload.js';
 import type { ScraperConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
+import { ClientConfigError, type HttpClient } from '../http/client.js';
 import { decodeBody, fetchBody } from './fetch-body.js';
 import { ScrapeError } from './scrape-error.js';
 import type { Semaphore } from './semaphore.js';
-import { newHealth, type TargetHealth } from './target-health.js';
+import { addCounts, newHealth, type TargetHealth } from './target-health.js';
 
 /** Where scraped payloads go (the aggregator, through the agent's wiring). */
 export interface ScrapeSink {
-  /** A parsed payload of one origin. */
-  ingest(service: string, originId: string, payload: ParsedPayload, now: number): void;
+  /** A parsed payload of one origin; returns what was cut while taking its samples, if anything. */
+  ingest(service: string, originId: string, payload: ParsedPayload, now: number): TruncationNotes | void;
   /** The body did not change: the origin is alive, nothing else to do. */
   touch(service: string, originId: string, now: number): void;
   /** An origin is gone (its target restarted under a new uuid, or left discovery). */
@@ -21,7 +22,8 @@ export interface ScrapeSink {
 }
 
 export interface ScrapeLoopDeps {
-  readonly dispatcher: Dispatcher;
+  /** The service's HTTP client (TLS, auth, connection pool). */
+  readonly client: HttpClient;
   readonly semaphore: Semaphore;
   readonly limits: Limits;
   readonly sink: ScrapeSink;
@@ -53,7 +55,7 @@ export class ScrapeLoop {
     private readonly config: ScraperConfig,
     private readonly deps: ScrapeLoopDeps,
   ) {
-    this.health = newHealth(target.service, target.url);
+    this.health = newHealth(target.service, target.url, target.labels);
   }
 
   /** The origin currently answering at this URL (undefined before the first good scrape). */
@@ -95,8 +97,11 @@ export class ScrapeLoop {
     const started = now();
     let error: ScrapeError | undefined;
     try {
+      const client = await this.deps.client.prepare();
       const fetched = await fetchBody(this.target.url, {
-        dispatcher: this.deps.dispatcher,
+        dispatcher: client.dispatcher,
+        headers: client.headers,
+        ...(client.servername === undefined ? {} : { servername: client.servername }),
         timeoutMs: this.config.timeout,
         maxBytes: limits.bodyBytes,
       });
@@ -105,20 +110,26 @@ export class ScrapeLoop {
         this.health.unchanged++;
         sink.touch(this.target.service, this.originId, now());
       } else {
-        const payload = this.parse(await decodeBody(fetched, limits.bodyBytes));
+        const payload = this.parse(await decodeBody(fetched, limits.bodyBytes), fetched.contentType);
         const originId = payload.targetUuid ? `${this.target.url}#${payload.targetUuid}` : this.target.url;
         if (this.originId !== undefined && this.originId !== originId) sink.forget(this.target.service, this.originId);
         this.originId = originId;
-        for (const [reason, n] of Object.entries(payload.dropped)) this.health.dropped[reason] = (this.health.dropped[reason] ?? 0) + n;
-        sink.ingest(this.target.service, originId, payload, now());
+        addCounts(this.health.dropped, payload.dropped);
+        addCounts(this.health.truncated, payload.truncated);
+        const notes = sink.ingest(this.target.service, originId, payload, now());
+        if (notes) addCounts(this.health.truncated, notes);
         this.lastHash = fetched.hash;
       }
     } catch (err) {
-      error = err instanceof ScrapeError ? err : new ScrapeError('invalid_payload', (err as Error).message);
+      if (err instanceof ScrapeError) error = err;
+      else if (err instanceof ClientConfigError) error = new ScrapeError('client_config', err.message);
+      else error = new ScrapeError('invalid_payload', (err as Error).message);
     } finally {
       semaphore.release();
     }
     const h = this.health;
+    h.scrapes++;
+    if (error !== undefined) h.failures[error.reason] = (h.failures[error.reason] ?? 0) + 1;
     const changed = h.up !== (error === undefined) || h.lastError !== (error?.message ?? '') || h.lastScrape === 0;
     h.up = error === undefined;
     h.lastError = error?.message ?? '';
@@ -128,15 +139,19 @@ export class ScrapeLoop {
     sink.health(h, changed);
   }
 
-  private parse(body: Buffer): ParsedPayload {
+  private parse(body: Buffer, contentType: string | undefined): ParsedPayload {
+    // Invalid UTF-8 is read with U+FFFD in its place (as Go's encoder writes it) and counted.
+    const invalidUtf8 = !isUtf8(body);
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch (err) {
-      throw new ScrapeError('invalid_json', `not JSON: ${(err as Error).message.slice(0, 200)}`);
+      const what = contentType !== undefined && /html/i.test(contentType) ? ` (the target answered ${contentType.split(';')[0]}, an error page?)` : '';
+      throw new ScrapeError('invalid_json', `not JSON${what}: ${(err as Error).message.slice(0, 200)}`);
     }
     try {
-      return parseClientPayload(json, this.deps.limits);
+      const payload = parseClientPayload(json, this.deps.limits);
+      return invalidUtf8 ? { ...payload, truncated: { ...payload.truncated, invalid_utf8: 1 } } : payload;
     } catch (err) {
       if (err instanceof PayloadError) throw new ScrapeError('invalid_payload', err.message);
       throw err;

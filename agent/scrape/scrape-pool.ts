@@ -1,7 +1,7 @@
-import { Agent, type Dispatcher } from 'undici';
 import type { Limits } from '../../common/limits.js';
-import type { ScraperConfig } from '../../common/config/service.js';
+import type { ServiceConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
+import { HttpClient } from '../http/client.js';
 import { ScrapeLoop, type ScrapeSink } from './scrape-loop.js';
 import { Semaphore } from './semaphore.js';
 import type { TargetHealth } from './target-health.js';
@@ -15,32 +15,38 @@ export interface ScrapePoolOptions {
 
 /**
  * Keeps one scrape loop per discovered target: starts loops for new targets, stops those that left
- * discovery (forgetting their origins). Owns the HTTP connection pool and the concurrency bound.
+ * discovery (forgetting their origins), so its state is bounded by the current targets however they
+ * churn. Owns one HTTP client per service (its `scheme`, `tls_config`, `authorization`, `basic_auth`,
+ * connection pool) and the agent-wide concurrency bound. Owned by the agent; lives until `close()`.
  */
 export class ScrapePool {
   private readonly loops = new Map<string, ScrapeLoop>();
-  private readonly dispatcher: Dispatcher;
+  private readonly clients = new Map<string, HttpClient>();
   private readonly semaphore: Semaphore;
 
   constructor(private readonly options: ScrapePoolOptions) {
-    this.dispatcher = new Agent({ keepAliveTimeout: 60_000, connections: 2, connect: { timeout: 5_000 } });
     this.semaphore = new Semaphore(options.concurrency);
   }
 
   /** Replaces the targets of one service with `targets` (the discovery manager's full list). */
-  setTargets(service: string, config: ScraperConfig, targets: readonly ScrapeTarget[], removed: (health: TargetHealth) => void): void {
+  setTargets(service: ServiceConfig, targets: readonly ScrapeTarget[], removed: (health: TargetHealth) => void): void {
     const wanted = new Set(targets.map((t) => t.url));
     for (const [id, loop] of this.loops) {
-      if (loop.target.service === service && !wanted.has(loop.target.url)) {
+      if (loop.target.service === service.name && !wanted.has(loop.target.url)) {
         this.loops.delete(id);
         void loop.stop(true).then(() => removed(loop.health));
       }
     }
+    let client = this.clients.get(service.name);
+    if (client === undefined) {
+      client = new HttpClient(service);
+      this.clients.set(service.name, client);
+    }
     for (const target of targets) {
-      const id = `${service}\u0000${target.url}`;
+      const id = `${service.name}\u0000${target.url}`;
       if (this.loops.has(id)) continue;
-      const loop = new ScrapeLoop(target, config, {
-        dispatcher: this.dispatcher,
+      const loop = new ScrapeLoop(target, service.scraper, {
+        client,
         semaphore: this.semaphore,
         limits: this.options.limits,
         sink: this.options.sink,
@@ -60,6 +66,11 @@ export class ScrapePool {
     return [...this.loops.values()].map((l) => l.health);
   }
 
+  /** How many scrape loops run (one per discovered target); for tests and metrics. */
+  get size(): number {
+    return this.loops.size;
+  }
+
   get queued(): number {
     return this.semaphore.queued;
   }
@@ -67,6 +78,7 @@ export class ScrapePool {
   async close(): Promise<void> {
     await Promise.all([...this.loops.values()].map((l) => l.stop(false)));
     this.loops.clear();
-    await this.dispatcher.close();
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    this.clients.clear();
   }
 }

@@ -51,6 +51,11 @@ export class Shipper {
     for (const link of this.links) link.markDirty(group);
   }
 
+  /** The aggregator evicted a group (group cap): no link keeps it dirty (see SourceLink.forget). */
+  groupEvicted(group: AgentGroup): void {
+    for (const link of this.links) link.forget(group);
+  }
+
   targetChanged(target: WireTarget): void {
     for (const link of this.links) link.markTarget(target);
   }

@@ -116,6 +116,15 @@ export class SourceLink<G extends object> {
     this.scheduleFlush();
   }
 
+  /**
+   * The source dropped a group (an agent's group cap evicted it): its pending change is not sent,
+   * so the dirty set stays bounded by the groups the source holds. A message already in flight is
+   * unaffected. The hub keeps what it had; the group is sent again if the source brings it back.
+   */
+  forget(group: G): void {
+    this.dirty.delete(group);
+  }
+
   /** A target's health changed (or it appeared). */
   markTarget(target: WireTarget): void {
     const key = targetKey(target);

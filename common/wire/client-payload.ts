@@ -67,10 +67,40 @@ export type DropReason =
   | 'aggregates_over_limit'
   | 'sample_invalid';
 
+/**
+ * Why part of an item was cut (the item itself is kept, marked with TRUNCATION_MARK); counted per
+ * target and exposed in metrics, so an operator sees which target sends oversized errors.
+ */
+export type TruncationReason =
+  | 'key_truncated'
+  | 'samples_over_limit'
+  | 'field_truncated'
+  | 'stack_truncated'
+  | 'cause_chain_truncated'
+  | 'headers_truncated'
+  /** Set by body readers: the body was not valid UTF-8 and was read with U+FFFD in place of bad bytes. */
+  | 'invalid_utf8';
+
+/** Truncations seen while parsing, by reason; the parsers add to it when one is passed. */
+export type TruncationNotes = Partial<Record<TruncationReason, number>>;
+
+function note(notes: TruncationNotes | undefined, reason: TruncationReason, n = 1): void {
+  if (notes !== undefined) notes[reason] = (notes[reason] ?? 0) + n;
+}
+
+/** `truncate`, counting a cut in `notes`. */
+function cut(value: string, max: number, notes: TruncationNotes | undefined, reason: TruncationReason = 'field_truncated'): string {
+  if (value.length <= max) return value;
+  note(notes, reason);
+  return truncate(value, max);
+}
+
 export interface ParsedPayload {
   readonly targetUuid: string | undefined;
   readonly aggregates: ParsedAggregate[];
   readonly dropped: Partial<Record<DropReason, number>>;
+  /** Aggregates kept with a part cut (keys over the limit, samples beyond `samplesPerAggregate`). */
+  readonly truncated?: TruncationNotes;
 }
 
 export class PayloadError extends Error {
@@ -95,6 +125,7 @@ export function parseClientPayload(json: unknown, limits: Limits): ParsedPayload
   };
   const raw = envelope.data.aggregated_errors;
   const seen = new Set<string>();
+  const truncated: TruncationNotes = {};
   const aggregates: ParsedAggregate[] = [];
   const n = Math.min(raw.length, limits.aggregatesPerPayload);
   if (raw.length > n) drop('aggregates_over_limit', raw.length - n);
@@ -105,13 +136,14 @@ export function parseClientPayload(json: unknown, limits: Limits): ParsedPayload
       continue;
     }
     const a = item.data;
-    const key = truncate(a.aggregation_key, limits.keyChars);
+    const key = cut(a.aggregation_key, limits.keyChars, truncated, 'key_truncated');
     if (seen.has(key)) {
       drop('aggregate_duplicate_key');
       continue;
     }
     seen.add(key);
     const samples = a.latest_errors ?? [];
+    if (samples.length > limits.samplesPerAggregate) note(truncated, 'samples_over_limit');
     aggregates.push({
       key,
       totalCount: a.total_count,
@@ -120,7 +152,8 @@ export function parseClientPayload(json: unknown, limits: Limits): ParsedPayload
       rawSamples: samples.length > limits.samplesPerAggregate ? samples.slice(0, limits.samplesPerAggregate) : samples,
     });
   }
-  return { targetUuid: envelope.data.target_uuid ?? undefined, aggregates, dropped };
+  const base = { targetUuid: envelope.data.target_uuid ?? undefined, aggregates, dropped };
+  return Object.keys(truncated).length === 0 ? base : { ...base, truncated };
 }
 
 /**
@@ -136,25 +169,26 @@ export function rawSampleUuid(raw: unknown): string | undefined {
 /**
  * Parses one raw sample into an `Occurrence`, applying every limit (truncating and marking oversized
  * fields, cutting the cause chain at `limits.causeDepth`, dropping sensitive headers).
- * Returns undefined when the sample is unusable (no uuid, no error object).
+ * Returns undefined when the sample is unusable (no uuid, no error object). Each cut is counted in
+ * `notes` when given.
  */
-export function parseRawOccurrence(raw: unknown, limits: Limits): Occurrence | undefined {
+export function parseRawOccurrence(raw: unknown, limits: Limits, notes?: TruncationNotes): Occurrence | undefined {
   const parsed = RawOccurrenceSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const o = parsed.data;
-  const chain = parseErrorChain(o.error, limits);
+  const chain = parseErrorChain(o.error, limits, notes);
   if (chain === undefined) return undefined;
   return {
-    uuid: truncate(o.uuid, limits.uuidChars),
+    uuid: cut(o.uuid, limits.uuidChars, notes),
     timestamp: parseTimestamp(o.timestamp),
     severity: toSeverity(o.severity),
     chain,
-    http: parseHttpContext(o.http_context, limits),
+    http: parseHttpContext(o.http_context, limits, notes),
   };
 }
 
 /** Walks `error.cause.cause...` iteratively, so a 10,000-deep chain costs only `causeDepth` steps. */
-function parseErrorChain(error: unknown, limits: Limits): ErrorDetail[] | undefined {
+function parseErrorChain(error: unknown, limits: Limits, notes: TruncationNotes | undefined): ErrorDetail[] | undefined {
   const chain: ErrorDetail[] = [];
   let current: unknown = error;
   while (current !== null && current !== undefined) {
@@ -163,54 +197,61 @@ function parseErrorChain(error: unknown, limits: Limits): ErrorDetail[] | undefi
     if (chain.length > limits.causeDepth) {
       const last = chain[chain.length - 1] as ErrorDetail;
       chain[chain.length - 1] = { ...last, message: last.message + ` [cause chain truncated at ${limits.causeDepth}]` };
+      note(notes, 'cause_chain_truncated');
       break;
     }
     chain.push({
-      class: truncate(level.data.class ?? '', limits.classChars),
-      message: truncate(level.data.message ?? '', limits.messageChars),
-      stacktrace: parseStacktrace(level.data.stacktrace, limits),
+      class: cut(level.data.class ?? '', limits.classChars, notes),
+      message: cut(level.data.message ?? '', limits.messageChars, notes),
+      stacktrace: parseStacktrace(level.data.stacktrace, limits, notes),
     });
     current = level.data.cause;
   }
   return chain.length > 0 ? chain : undefined;
 }
 
-function parseStacktrace(lines: unknown[] | null | undefined, limits: Limits): string[] | null {
+function parseStacktrace(lines: unknown[] | null | undefined, limits: Limits, notes: TruncationNotes | undefined): string[] | null {
   if (lines === null || lines === undefined) return null;
   const n = Math.min(lines.length, limits.stackLines);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const line = lines[i];
-    if (typeof line === 'string') out.push(truncate(line, limits.stackLineChars));
+    if (typeof line === 'string') out.push(cut(line, limits.stackLineChars, notes));
   }
-  if (lines.length > n) out.push(`${TRUNCATION_MARK} ${lines.length - n} more lines`);
+  if (lines.length > n) {
+    out.push(`${TRUNCATION_MARK} ${lines.length - n} more lines`);
+    note(notes, 'stack_truncated');
+  }
   return out;
 }
 
-function parseHttpContext(value: unknown, limits: Limits): HttpContext | null {
+function parseHttpContext(value: unknown, limits: Limits, notes: TruncationNotes | undefined): HttpContext | null {
   if (value === null || value === undefined) return null;
   const parsed = RawHttpContextSchema.safeParse(value);
   if (!parsed.success) return null;
   const h = parsed.data;
   return {
-    method: truncate(h.request_method ?? '', 32),
-    url: truncate(h.request_url ?? '', limits.urlChars),
-    headers: parseHeaders(h.request_headers, limits),
-    body: typeof h.request_body === 'string' ? truncate(h.request_body, limits.requestBodyChars) : '',
+    method: cut(h.request_method ?? '', 32, notes),
+    url: cut(h.request_url ?? '', limits.urlChars, notes),
+    headers: parseHeaders(h.request_headers, limits, notes),
+    body: typeof h.request_body === 'string' ? cut(h.request_body, limits.requestBodyChars, notes) : '',
   };
 }
 
 /** Keeps string-valued headers, drops sensitive ones, at most `limits.headers` of them. */
-export function parseHeaders(value: Record<string, unknown> | null | undefined, limits: Limits): Record<string, string> | null {
+export function parseHeaders(value: Record<string, unknown> | null | undefined, limits: Limits, notes?: TruncationNotes): Record<string, string> | null {
   if (value === null || value === undefined) return null;
   // A null prototype keeps oddly named headers inert (zod's record already drops a `__proto__` key).
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   let kept = 0;
   for (const name of Object.keys(value)) {
-    if (kept >= limits.headers) break;
     const v = value[name];
     if (typeof v !== 'string' || SENSITIVE_HEADERS.has(name.toLowerCase())) continue;
-    out[truncate(name, 256)] = truncate(v, limits.headerChars);
+    if (kept >= limits.headers) {
+      note(notes, 'headers_truncated');
+      break;
+    }
+    out[cut(name, 256, notes)] = cut(v, limits.headerChars, notes);
     kept++;
   }
   return out;
