@@ -6,6 +6,7 @@ import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
 import { createHubApp } from './api/app.js';
 import { LiveStream } from './api/v1/events/live-stream.js';
+import { warmSearchTexts } from './state/search-text.js';
 import { readSavedNotify } from './notify/alert.js';
 import { Notifier } from './notify/notifier.js';
 import { FederationServer } from './federation/federation-server.js';
@@ -99,6 +100,8 @@ export class Hub {
     await listenOn(server, config.listen);
     const hub = new Hub(hubId, state, store, server, federation, metrics, log);
     hub.live = live;
+    // Search texts of groups loaded from the snapshot are built in the background (search-text.ts).
+    void warmSearchTexts([...state.services.values()], () => hub.stopping);
     hub.notifier = notifier;
     hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
     if (config.upstream !== undefined) {

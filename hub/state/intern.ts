@@ -15,7 +15,7 @@ export class InternTable {
   constructor(maxBytes: number) {
     const half = Math.max(1024, Math.floor(maxBytes / 2));
     this.strings = new LRUCache<string, string>({ maxSize: half, sizeCalculation: (v) => 48 + v.length });
-    this.stacks = new LRUCache<string, readonly string[]>({ maxSize: half, sizeCalculation: (v, k) => 64 + k.length + v.length * 24 });
+    this.stacks = new LRUCache<string, readonly string[]>({ maxSize: half });
   }
 
   /** The canonical copy of `s` (short strings are not worth a table entry). */
@@ -30,17 +30,23 @@ export class InternTable {
     return s;
   }
 
-  /** The canonical copy of a stack trace (compared line by line). */
+  /**
+   * The canonical copy of a stack trace. Looked up by a cheap fingerprint (line count, first and last
+   * line, total length) instead of the joined text, then compared line by line; a different trace
+   * with the same fingerprint takes the slot.
+   */
   stack(lines: readonly string[] | null): readonly string[] | null {
     if (lines === null || lines.length === 0) return lines;
-    const key = lines.join('\n');
+    let chars = 0;
+    for (const l of lines) chars += l.length;
+    const key = `${lines.length}:${chars}:${lines[0] ?? ''}\u0000${lines[lines.length - 1] ?? ''}`;
     const held = this.stacks.get(key);
     if (held !== undefined && sameLines(held, lines)) {
       this.hits++;
       return held;
     }
     const canonical = Object.freeze(lines.map((l) => this.string(l)));
-    this.stacks.set(key, canonical);
+    this.stacks.set(key, canonical, { size: 64 + key.length + chars + lines.length * 32 });
     return canonical;
   }
 
@@ -63,7 +69,7 @@ export class InternTable {
   }
 }
 
-/** Lines joined with '\n' collide when a line itself holds '\n'; compare for real. */
+/** Fingerprints collide; compare for real. */
 function sameLines(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -66,3 +66,26 @@ export function matchesSearch(group: HubGroup, terms: readonly string[]): boolea
   for (const t of terms) if (!text.includes(t)) return false;
   return true;
 }
+
+/**
+ * Builds the search text of every group that has none yet, a few thousand groups per turn of the
+ * event loop, so the first search after a start (a million groups loaded from a snapshot) is not the
+ * one that pays for all of them. Stops early when `stopped()` says so.
+ */
+export async function warmSearchTexts(services: Iterable<Map<string, HubGroup>>, stopped: () => boolean, perTurn = 2_000): Promise<number> {
+  let built = 0;
+  let inTurn = 0;
+  for (const groups of services) {
+    for (const g of groups.values()) {
+      if (g.searchText !== null) continue;
+      g.searchText = buildSearchText(g);
+      built++;
+      if (++inTurn >= perTurn) {
+        inTurn = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (stopped()) return built;
+      }
+    }
+  }
+  return built;
+}

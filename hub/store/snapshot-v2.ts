@@ -27,7 +27,7 @@ const TAIL = 3;
 const NOTIFY = 4;
 
 /** Groups per frame: a frame costs a few milliseconds to encode. */
-export const GROUPS_PER_FRAME = 2_000;
+export const GROUPS_PER_FRAME = 1_000;
 
 type SavedSeries = [minutes: number[], hours: number[]] | null;
 type SavedSource = [name: string, kind: 'agent' | 'hub', lastEpoch: string, labels: Record<string, string>, acked: [string, number][], targets: WireTarget[]];

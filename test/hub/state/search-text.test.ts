@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HubGroup } from '../../../hub/state/group.js';
-import { buildSearchText, matchesSearch, parseSearch, SEARCH_TEXT_CHARS } from '../../../hub/state/search-text.js';
+import { buildSearchText, matchesSearch, parseSearch, SEARCH_TEXT_CHARS, warmSearchTexts } from '../../../hub/state/search-text.js';
 import { occurrence } from '../../helpers/builders.js';
 
 function group(overrides: Partial<HubGroup> = {}): HubGroup {
@@ -60,5 +60,15 @@ describe('matchesSearch', () => {
   it('cuts the text of a group with huge samples', () => {
     const huge = group({ samples: [occurrence('u', 1, { chain: [{ class: 'C', message: 'm', stacktrace: Array.from({ length: 5000 }, (_, i) => `frame ${i}`) }] })] });
     expect(buildSearchText(huge).length).toBeLessThanOrEqual(SEARCH_TEXT_CHARS);
+  });
+});
+
+describe('warmSearchTexts', () => {
+  it('builds the missing texts a few groups per turn of the event loop, and stops when told', async () => {
+    const groups = new Map(Array.from({ length: 10 }, (_, i) => [`k${i}`, group({ key: `K${i}` })] as const));
+    expect(await warmSearchTexts([groups], () => false, 3)).toBe(10);
+    expect([...groups.values()].map((g) => g.searchText)).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`));
+    const fresh = new Map(Array.from({ length: 10 }, (_, i) => [`k${i}`, group({ key: `K${i}` })] as const));
+    expect(await warmSearchTexts([fresh], () => true, 3)).toBe(3);
   });
 });
