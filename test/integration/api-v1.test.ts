@@ -71,7 +71,7 @@ describe('API v1', () => {
   beforeAll(async () => {
     target = await FixtureTarget.start({ kind: 'body', body: JSON.stringify(payload) });
     const dir = await procs.tempDir();
-    const hub = await startHub(procs, 'hub', hubConfig(dir, { admin_token: ADMIN }));
+    const hub = await startHub(procs, 'hub', hubConfig(dir, { admin_token: ADMIN, metrics: { max_series: 100 } }));
     base = `http://127.0.0.1:${hub.port}`;
     await procs.start('agent', 'agent', agentConfig('agent-v1', [hub.port], { checkout: [target.address] }));
     await pollUntil(() => getJson<ErrorListResponse>(`${base}/api/v1/services/checkout/errors?limit=1&status=all`), (r) => r.total === expected.length, 30_000, 200);
@@ -196,6 +196,21 @@ describe('API v1', () => {
     expect(periskop.map((a) => a.aggregation_key)).not.toContain('a/b/c');
     const services = ServicesResponseSchema.parse(await getJson(`${base}/api/v1/services`));
     expect(services.items[0]).toMatchObject({ open_errors: expected.length - 3, resolved_errors: 3 });
+  });
+
+  it('keeps periskop_error_occurrences within max_series and exposes the hub figures', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(`${line} `))?.slice(line.length + 1));
+    expect(text.split('\n').filter((l) => l.startsWith('periskop_error_occurrences{'))).toHaveLength(100);
+    expect(value('crowsnest_hub_metrics_series')).toBe(100);
+    expect(value('crowsnest_hub_metrics_series_dropped')).toBe(expected.length - 100);
+    expect(value('crowsnest_hub_groups')).toBe(expected.length);
+    expect(value('crowsnest_hub_samples')).toBe(GENERATED);
+    expect(value('crowsnest_hub_sample_bytes')).toBeGreaterThan(0);
+    expect(value('crowsnest_hub_sources{kind="agent",state="connected"}')).toBe(1);
+    expect(value('crowsnest_hub_memory_bytes{type="rss"}')).toBeGreaterThan(0);
+    expect(value('crowsnest_hub_bytes_received_total')).toBeGreaterThan(0);
+    expect(text).toContain('crowsnest_hub_merge_duration_seconds_count');
   });
 
   it('answers bad input with the right 4xx and the error shape, never a 500', async () => {
