@@ -86,6 +86,7 @@ export class FederationServer {
           const source = this.state.sources.get(name);
           if (source !== undefined) {
             source.connected = false;
+            this.state.sourceChanged(source);
             this.options.logger.info({ source: name }, 'source disconnected');
           }
         },

@@ -172,6 +172,7 @@ export class Session {
     source.connections++;
     this.source = source;
     this.options.claim(hello.name, this);
+    this.state.sourceChanged(source);
     if (hello.kind === 'agent') {
       // Ref 0 is the agent's own lineage.
       this.refs.set(0, this.state.lineages.intern(hello.name, hello.epoch, hello.labels, []).id);

@@ -170,6 +170,10 @@ export class HubState {
       }
     }
     this.mergeTargets(source, message);
+    if (message.sources !== undefined) {
+      source.children = message.sources;
+      this.emit({ type: 'source', source, changed: [], removed: [] });
+    }
     if (stats.ignoredLower > 0 || stats.unknownRefs > 0) source.anomalies += stats.ignoredLower + stats.unknownRefs;
     source.ackedSeqs.set(source.lastEpoch, message.seq);
     return stats;
