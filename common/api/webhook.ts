@@ -44,3 +44,27 @@ export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
 /** A Slack-compatible incoming webhook message (`type: slack`; Slack, Mattermost, Rocket.Chat): mrkdwn text. */
 export const SlackPayloadSchema = z.object({ text: z.string() });
 export type SlackPayload = z.infer<typeof SlackPayloadSchema>;
+
+/** One alert as a digest lists it. */
+export const WebhookDigestItemSchema = WebhookPayloadSchema.pick({
+  id: true, event: true, service: true, key: true, severity: true, class: true, message: true, total_count: true, api_path: true,
+});
+
+/**
+ * What a generic webhook receives instead of single notifications when more alerts fire than the
+ * channel's `max_per_minute`: the alerts held back since the last message, in one body (`count` of
+ * them; `alerts` lists at most 50, newest last).
+ */
+export const WebhookDigestSchema = z.object({
+  id: z.string(),
+  event: z.literal('digest'),
+  hub: z.string(),
+  count: z.number().int(),
+  alerts: z.array(WebhookDigestItemSchema),
+  fired_at: z.string(),
+});
+export type WebhookDigest = z.infer<typeof WebhookDigestSchema>;
+
+/** Any body a generic webhook receives. */
+export const WebhookBodySchema = z.union([WebhookPayloadSchema, WebhookDigestSchema]);
+export type WebhookBody = z.infer<typeof WebhookBodySchema>;

@@ -74,6 +74,8 @@ export const NotificationSchema = z.strictObject({
   /** First retry delay; doubles per attempt (full jitter), capped at retry_max. */
   retry_backoff: DurationSchema.default(1_000),
   retry_max: DurationSchema.default(60_000),
+  /** Notifications sent per minute at most; beyond it, alerts are grouped into one digest message. */
+  max_per_minute: z.number().int().min(1).max(10_000).default(30),
 });
 export type NotificationConfig = z.infer<typeof NotificationSchema>;
 

@@ -6,7 +6,7 @@ import type { HubGroup } from '../state/group.js';
 import type { StateEvent } from '../state/hub-state.js';
 import { type Alert, type AlertType, alertId, type Delivery, firstSeen, headlineOf, type SavedNotify } from './alert.js';
 import { type Channel, channelWants, namedChannels } from './channel.js';
-import { slackPayload, webhookPayload } from './payloads.js';
+import { digestId, slackDigest, slackPayload, webhookDigest, webhookPayload } from './payloads.js';
 import { HttpSender, type SendFn } from './send.js';
 
 /** What happened to one delivery attempt, for `crowsnest_hub_notifications_total{result}`. */
@@ -35,10 +35,20 @@ export interface NotifierOptions {
 const DEFAULTS = { historySize: 1_000, maxPending: 1_000, concurrency: 4 } as const;
 const MESSAGE_CHARS = 1_024;
 
+/** One request to make: one alert, or several grouped into a digest. Retried as a whole. */
 interface Job {
-  readonly alert: Alert;
-  readonly delivery: Delivery;
   readonly channel: Channel;
+  readonly items: readonly { readonly alert: Alert; readonly delivery: Delivery }[];
+  /** Counted against the channel's max_per_minute already (or a digest, which has its own token). */
+  metered: boolean;
+}
+
+/** A channel's token bucket (max_per_minute) and the alerts it holds back for the next digest. */
+interface Meter {
+  tokens: number;
+  at: number;
+  readonly held: Job[];
+  timer: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -56,6 +66,8 @@ interface Job {
  *   full jitter (a server's Retry-After is honoured, up to `retry_max`), at most `max_attempts` tries.
  * - Bounded: at most `concurrency` requests in flight, `maxPending` deliveries waiting (more are
  *   dropped, counted and shown as such), `historySize` alerts remembered.
+ * - No flood: a channel gets at most `max_per_minute` messages (a token bucket); alerts beyond it are
+ *   held and sent together as one digest when the next token is due.
  * - Restarts: the history and undelivered notifications are saved in the snapshot and resumed.
  *
  * Owned by the hub; lives until `close()`.
@@ -65,6 +77,7 @@ export class Notifier {
   readonly epoch: number;
   readonly channels: readonly Channel[];
   private readonly byName: Map<string, Channel>;
+  private readonly meters = new Map<Channel, Meter>();
   private readonly history = new Map<string, Alert>();
   private readonly queue: Job[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -89,6 +102,7 @@ export class Notifier {
     };
     this.channels = namedChannels(options.channels);
     this.byName = new Map(this.channels.map((c) => [c.name, c]));
+    for (const c of this.channels) this.meters.set(c, { tokens: c.config.max_per_minute, at: this.now(), held: [], timer: undefined });
     if (options.send === undefined) this.sender = new HttpSender();
     this.send = options.send ?? (this.sender as HttpSender).send;
     this.epoch = options.saved?.epoch ?? this.now();
@@ -147,13 +161,50 @@ export class Notifier {
       return;
     }
     this.pending++;
-    this.queue.push({ alert, delivery, channel });
+    this.queue.push({ channel, items: [{ alert, delivery }], metered: false });
     this.pump();
+  }
+
+  /** Takes one of the channel's max_per_minute tokens, if there is one. */
+  private takeToken(channel: Channel): boolean {
+    const meter = this.meters.get(channel) as Meter;
+    const perMs = channel.config.max_per_minute / 60_000;
+    const now = this.now();
+    if (now > meter.at) meter.tokens = Math.min(channel.config.max_per_minute, meter.tokens + (now - meter.at) * perMs);
+    meter.at = now;
+    if (meter.tokens < 1) return false;
+    meter.tokens -= 1;
+    return true;
+  }
+
+  /** Holds a job back until the channel's next token, when everything held goes out as one digest. */
+  private hold(job: Job): void {
+    const meter = this.meters.get(job.channel) as Meter;
+    meter.held.push(job);
+    if (meter.timer !== undefined) return;
+    const wait = Math.max(1, Math.ceil((1 - meter.tokens) / (job.channel.config.max_per_minute / 60_000)));
+    meter.timer = setTimeout(() => {
+      meter.timer = undefined;
+      if (this.closed) return;
+      const held = meter.held.splice(0);
+      this.takeToken(job.channel);
+      const items = held.flatMap((j) => j.items);
+      this.queue.push({ channel: job.channel, items, metered: true });
+      this.pump();
+    }, wait);
+    meter.timer.unref();
   }
 
   private pump(): void {
     while (!this.closed && this.inFlightJobs.size < this.limits.concurrency && this.queue.length > 0) {
       const job = this.queue.shift() as Job;
+      if (!job.metered) {
+        if (!this.takeToken(job.channel)) {
+          this.hold(job);
+          continue;
+        }
+        job.metered = true;
+      }
       const running: Promise<void> = this.attempt(job).finally(() => {
         this.inFlightJobs.delete(running);
         this.pump();
@@ -162,37 +213,61 @@ export class Notifier {
     }
   }
 
+  /** Deliveries done (delivered, failed, or left pending by a stop); after close() nothing is counted. */
+  private settle(n: number): void {
+    if (!this.closed) this.pending -= n;
+  }
+
+  /** The body and the id of one job: a single alert, or a digest of several. */
+  private body(job: Job): { id: string; body: string } {
+    const alerts = job.items.map((i) => i.alert);
+    const c = job.channel.config;
+    const first = alerts[0] as Alert;
+    if (alerts.length > 1) {
+      const payload = c.type === 'slack' ? slackDigest(alerts, this.options.hubId) : webhookDigest(alerts, this.options.hubId, this.now());
+      return { id: digestId(alerts), body: JSON.stringify(payload) };
+    }
+    const payload = c.type === 'slack' ? slackPayload(first, this.options.hubId) : webhookPayload(first, this.options.hubId, this.options.sampleOf?.(first.service, first.key));
+    return { id: first.id, body: JSON.stringify(payload) };
+  }
+
   private async attempt(job: Job): Promise<void> {
-    const { alert, delivery, channel } = job;
+    const { channel, items } = job;
     const c = channel.config;
-    delivery.attempts++;
+    for (const { delivery } of items) delivery.attempts++;
+    const attempts = Math.max(...items.map((i) => i.delivery.attempts));
     let result: Awaited<ReturnType<SendFn>>;
+    let id = '';
     try {
-      const payload = c.type === 'slack' ? slackPayload(alert, this.options.hubId) : webhookPayload(alert, this.options.hubId, this.options.sampleOf?.(alert.service, alert.key));
-      result = await this.send(c.url, JSON.stringify(payload), { ...c.headers, 'x-crowsnest-alert-id': alert.id }, c.timeout, this.abort.signal);
+      const built = this.body(job);
+      id = built.id;
+      result = await this.send(c.url, built.body, { ...c.headers, 'x-crowsnest-alert-id': id }, c.timeout, this.abort.signal);
     } catch (err) {
       result = { ok: false, retry: true, error: (err as Error).message };
     }
     if (result.ok) {
-      delivery.status = 'delivered';
-      delivery.deliveredAt = this.now();
-      delivery.lastError = '';
-      this.pending--;
+      const at = this.now();
+      for (const { delivery } of items) {
+        delivery.status = 'delivered';
+        delivery.deliveredAt = at;
+        delivery.lastError = '';
+      }
+      this.settle(items.length);
       this.options.onResult?.('delivered');
       return;
     }
-    delivery.lastError = result.error;
+    for (const { delivery } of items) delivery.lastError = result.error;
     if (this.closed) {
       // Stopping: left pending, saved in the snapshot and sent after the restart.
-      delivery.attempts--;
-      this.pending--;
+      for (const { delivery } of items) delivery.attempts--;
+      this.settle(items.length);
       return;
     }
-    if (result.retry && delivery.attempts < c.max_attempts) {
-      const backoff = backoffDelay(delivery.attempts - 1, c.retry_backoff, c.retry_max, this.options.random);
+    if (result.retry && attempts < c.max_attempts) {
+      const backoff = backoffDelay(attempts - 1, c.retry_backoff, c.retry_max, this.options.random);
       const delay = Math.max(backoff, Math.min(result.retryAfterMs ?? 0, c.retry_max));
       this.options.onResult?.('retried');
-      this.options.logger.debug({ alert: alert.id, channel: channel.name, attempt: delivery.attempts, err: result.error, retry_in_ms: delay }, 'notification failed; retrying');
+      this.options.logger.debug({ alert: id, channel: channel.name, attempt: attempts, err: result.error, retry_in_ms: delay }, 'notification failed; retrying');
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         this.queue.push(job);
@@ -202,11 +277,11 @@ export class Notifier {
       this.timers.add(timer);
       return;
     }
-    delivery.status = 'failed';
-    this.pending--;
+    for (const { delivery } of items) delivery.status = 'failed';
+    this.settle(items.length);
     this.options.onResult?.('failed');
     this.options.logger.warn(
-      { alert: alert.id, channel: channel.name, attempts: delivery.attempts, err: result.error },
+      { alert: id, channel: channel.name, attempts, err: result.error },
       result.retry ? 'notification failed after its last attempt; check the receiver' : 'notification refused by the receiver (not retried); check the channel\'s url and headers',
     );
   }
@@ -250,11 +325,16 @@ export class Notifier {
   async close(graceMs = 2_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Jobs waiting for a retry, a token or a free slot stay pending (saved in the snapshot).
     for (const t of this.timers) clearTimeout(t);
-    this.pending -= this.timers.size;
     this.timers.clear();
-    this.pending -= this.queue.length;
+    for (const meter of this.meters.values()) {
+      clearTimeout(meter.timer);
+      meter.timer = undefined;
+      meter.held.length = 0;
+    }
     this.queue.length = 0;
+    this.pending = 0;
     if (this.inFlightJobs.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.allSettled([...this.inFlightJobs]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);

@@ -1,4 +1,4 @@
-import type { SlackPayload, WebhookPayload } from '../../common/api/webhook.js';
+import type { SlackPayload, WebhookDigest, WebhookPayload } from '../../common/api/webhook.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { Alert } from './alert.js';
 
@@ -48,4 +48,36 @@ export function slackPayload(alert: Alert, hubId: string): SlackPayload {
   return {
     text: `${title} in *${slackEscape(alert.service)}* (${alert.severity})${what}\n\`${slackEscape(cut(alert.key, 300))}\` · ${count} · hub ${slackEscape(hubId)} · ${slackEscape(apiPath(alert))}`,
   };
+}
+
+/** Alerts listed by name in a digest; the rest are counted. */
+export const DIGEST_LIST = 50;
+
+/** A digest's id: its first alert's id and how many it holds (a retry of it carries the same). */
+export function digestId(alerts: readonly Alert[]): string {
+  return `digest:${alerts[0]?.id ?? ''}+${alerts.length}`;
+}
+
+/** The generic webhook body for alerts held back by the channel's max_per_minute. */
+export function webhookDigest(alerts: readonly Alert[], hubId: string, now: number): WebhookDigest {
+  return {
+    id: digestId(alerts),
+    event: 'digest',
+    hub: hubId,
+    count: alerts.length,
+    alerts: alerts.slice(0, DIGEST_LIST).map((a) => ({
+      id: a.id, event: a.type, service: a.service, key: a.key, severity: a.severity, class: a.className, message: a.message, total_count: a.total, api_path: apiPath(a),
+    })),
+    fired_at: iso(now) ?? new Date(0).toISOString(),
+  };
+}
+
+/** The Slack body for a digest: a count and one line per alert (at most 10), then where to see the rest. */
+export function slackDigest(alerts: readonly Alert[], hubId: string): SlackPayload {
+  const lines = alerts.slice(0, 10).map((a) => {
+    const what = a.className === '' ? '' : `: *${slackEscape(cut(a.className, 100))}*${a.message === '' ? '' : ` ${slackEscape(cut(a.message, 150))}`}`;
+    return `• ${a.type === 'new' ? 'New' : 'Regressed'} in *${slackEscape(a.service)}* (${a.severity})${what}`;
+  });
+  const more = alerts.length > 10 ? `\n… and ${alerts.length - 10} more` : '';
+  return { text: `:rotating_light: *${alerts.length} alerts* at once (hub ${slackEscape(hubId)}; all at /api/v1/alerts)\n${lines.join('\n')}${more}` };
 }

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type NotificationConfig, NotificationSchema } from '../../../common/config/schema.js';
 import type { Delta, WireGroup } from '../../../common/federation/messages.js';
-import { WebhookPayloadSchema } from '../../../common/api/webhook.js';
+import { WebhookDigestSchema, WebhookPayloadSchema } from '../../../common/api/webhook.js';
 import { HubState } from '../../../hub/state/hub-state.js';
 import type { SavedNotify } from '../../../hub/notify/alert.js';
 import { type DeliveryResult, Notifier, type NotifierOptions } from '../../../hub/notify/notifier.js';
@@ -205,6 +205,38 @@ describe('Notifier', () => {
     after.merge([group('E@2', 1, T0 + 60_000)]);
     await vi.runAllTimersAsync();
     expect(up.calls.map((c) => c.body['key'])).toEqual(['E@1', 'E@2']);
+  });
+
+  it('sends at most max_per_minute messages to a channel and groups the rest into one digest', async () => {
+    vi.setSystemTime(T0);
+    const s = setup({ channels: [channel({ max_per_minute: 2 })], now: () => Date.now() });
+    s.merge(Array.from({ length: 7 }, (_, i) => group(`E@${i}`, 1, T0 + 1)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.t.calls.map((c) => c.body['key'])).toEqual(['E@0', 'E@1']);
+    // One token every 30 s: the five held alerts go out together.
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(s.t.calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.t.calls).toHaveLength(3);
+    const digest = WebhookDigestSchema.parse(s.t.calls[2]?.body);
+    expect([digest.count, digest.alerts.map((a) => a.key)]).toEqual([5, ['E@2', 'E@3', 'E@4', 'E@5', 'E@6']]);
+    expect(s.t.calls[2]?.headers['x-crowsnest-alert-id']).toBe(digest.id);
+    expect(s.notifier.alerts().map((a) => a.deliveries[0]?.status)).toEqual(Array(7).fill('delivered'));
+    // A later alert waits for the next token, alone: a single notification again.
+    s.merge([group('late@1', 1, T0 + 2)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.t.calls).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(WebhookPayloadSchema.parse(s.t.calls[3]?.body).key).toBe('late@1');
+  });
+
+  it('writes a Slack digest as one message', async () => {
+    vi.setSystemTime(T0);
+    const s = setup({ channels: [channel({ type: 'slack', max_per_minute: 1 })], now: () => Date.now() });
+    s.merge(Array.from({ length: 13 }, (_, i) => group(`E@${i}`, 1, T0 + 1)));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(s.t.calls).toHaveLength(2);
+    expect(String(s.t.calls[1]?.body['text'])).toMatch(/^:rotating_light: \*12 alerts\* at once[\s\S]*… and 2 more$/);
   });
 
   it('lists the history newest first, filtered and bounded', async () => {
