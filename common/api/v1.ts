@@ -157,9 +157,16 @@ export const ErrorGroupResponseSchema = ErrorSummarySchema.extend({
 });
 export type ErrorGroupResponse = z.infer<typeof ErrorGroupResponseSchema>;
 
+/**
+ * An agent or hub feeding this hub: connected directly (`via` empty), or reported by a child hub
+ * (`via`: the child hubs it is reached through, nearest this hub first). `last_seq`, `connected_at`,
+ * `messages`, `bytes`, `connections`, `anomalies`, `path` and `version` are known for direct sources
+ * only (null, 0 or empty otherwise). Direct sources first, then by route and name.
+ */
 export const SourceSchema = z.object({
   name: z.string(),
   kind: z.enum(['agent', 'hub']),
+  via: z.array(z.string()),
   connected: z.boolean(),
   labels: z.record(z.string(), z.string()),
   epoch: z.string(),

@@ -1,18 +1,26 @@
 import type { SourceView } from '../../../../common/api/v1.js';
+import type { WireSourceStatus, WireTarget } from '../../../../common/federation/messages.js';
 import type { Source } from '../../../state/sources.js';
 import { iso } from '../present.js';
 
-/** A federation source as v1 shows it; `lag_ms` is the time since its last message. */
-export function toSourceView(s: Source, now: number): SourceView {
+function upDown(targets: Iterable<WireTarget>, keep: (t: WireTarget) => boolean = () => true): { up: number; down: number } {
   let up = 0;
   let down = 0;
-  for (const t of s.targets.values()) {
+  for (const t of targets) {
+    if (!keep(t)) continue;
     if (t.up) up++;
     else down++;
   }
+  return { up, down };
+}
+
+/** A source connected to this hub; `lag_ms` is the time since its last message. */
+export function toSourceView(s: Source, now: number): SourceView {
+  const { up, down } = upDown(s.targets.values());
   return {
     name: s.name,
     kind: s.kind,
+    via: [],
     connected: s.connected,
     labels: s.labels,
     epoch: s.lastEpoch,
@@ -29,4 +37,31 @@ export function toSourceView(s: Source, now: number): SourceView {
     path: s.path,
     version: s.version,
   };
+}
+
+/**
+ * The sources a child hub reports below it, as seen from here: the route starts with the child hub,
+ * nearest this hub first. Target counts come from the health the child hub forwards: an agent's own
+ * targets, or for a hub every target of the agents below it.
+ */
+export function indirectSourceViews(child: Source, now: number): SourceView[] {
+  const routeOf = (c: WireSourceStatus) => [child.name, ...[...c.via].reverse()];
+  const agentsBelow = new Map<string, Set<string>>();
+  for (const c of child.children) {
+    if (c.kind !== 'agent') continue;
+    for (const hub of c.via) {
+      let set = agentsBelow.get(hub);
+      if (set === undefined) agentsBelow.set(hub, (set = new Set()));
+      set.add(c.name);
+    }
+  }
+  return child.children.map((c) => {
+    const below = agentsBelow.get(c.name);
+    const { up, down } = upDown(child.targets.values(), c.kind === 'agent' ? (t) => t.agent === c.name : (t) => below?.has(t.agent) === true);
+    return {
+      name: c.name, kind: c.kind, via: routeOf(c), connected: c.connected, labels: c.labels, epoch: c.epoch, last_seq: null, connected_at: null,
+      last_message_at: iso(c.last_message_at), lag_ms: c.last_message_at > 0 ? Math.max(0, now - c.last_message_at) : null,
+      targets_up: up, targets_down: down, messages: 0, bytes: 0, connections: 0, anomalies: 0, path: [], version: '',
+    };
+  });
 }
