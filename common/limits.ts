@@ -50,7 +50,10 @@ export const TRUNCATION_MARK = '…[truncated]';
 /**
  * Cuts `value` to at most `max` characters, marking the cut.
  * Example: truncate('abcdef', 3) === 'abc…[truncated]'.
+ * The result is a fresh copy: a plain slice would keep the whole original alive (V8 sliced strings
+ * point into their parent), so an 8 KiB cut of a 16 MiB message would hold 16 MiB for as long as the
+ * sample lives.
  */
 export function truncate(value: string, max: number): string {
-  return value.length <= max ? value : value.slice(0, max) + TRUNCATION_MARK;
+  return value.length <= max ? value : (JSON.parse(JSON.stringify(value.slice(0, max) + TRUNCATION_MARK)) as string);
 }

@@ -132,7 +132,7 @@ export class Aggregator {
       let group = service.groups.get(agg.key);
       const isNew = group === undefined;
       // One copy of each key: the group's (so every origin's map shares it, not one per payload).
-      if (group === undefined) group = service.groups.create(this.interner.string(agg.key), agg.severity);
+      if (group === undefined) group = service.groups.create(agg.key, agg.severity);
       const key = group.key;
       const last = origin.last.get(key);
       origin.last.set(key, semantics === 'max' && last !== undefined ? Math.max(last, agg.totalCount) : agg.totalCount);

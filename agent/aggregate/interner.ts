@@ -15,9 +15,8 @@ export const INTERNER_DEFAULTS: InternerOptions = { maxEntries: 200_000, maxChar
  * traces and messages stored once): classes, messages, stack lines, HTTP methods and URLs. Every
  * target of a service sends the same stack traces; without this each sample would hold its own copy.
  *
- * A string's first copy is made flat, so it never keeps alive the (possibly huge) text it was cut
- * from: `truncate` of an 8 MB message is a slice that would otherwise retain all 8 MB.
- * Bounded: least recently used strings are dropped past `maxEntries` or `maxChars`; a dropped string
+ * The first copy seen is the one kept (strings from JSON.parse and from `truncate` share no memory
+ * with a larger text). Bounded: least recently used strings are dropped past `maxEntries` or `maxChars`; a dropped string
  * still lives in the samples that use it, later copies are simply not shared with it.
  * Owned by the aggregator; lives as long as it.
  */
@@ -44,10 +43,9 @@ export class Interner {
       this.#hits++;
       return held;
     }
-    const copy = flatCopy(s);
     if (this.#table.size >= this.#maxEntries) this.#table.pop();
-    this.#table.set(copy, copy);
-    return copy;
+    this.#table.set(s, s);
+    return s;
   }
 
   /** `o` with every string replaced by its shared copy (a new object; `o` is not changed). */
@@ -71,9 +69,4 @@ export class Interner {
   stats(): { entries: number; chars: number; hits: number } {
     return { entries: this.#table.size, chars: this.#table.calculatedSize, hits: this.#hits };
   }
-}
-
-/** A copy of `s` that shares no memory with the string it came from (a sliced or concatenated one). */
-function flatCopy(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
 }
