@@ -72,6 +72,13 @@ describe('live updates', () => {
     expect(events.some((e) => e.event.type === 'services')).toBe(true);
   });
 
+  it('answers HEAD without holding a stream open', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/events`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/^crowsnest_hub_live_clients 1$/m);
+  });
+
   it('coalesces a burst of merges into a few events', async () => {
     const before = events.length;
     for (let seq = 2; seq < 52; seq++) send(seq, 'PaymentTimeout', seq * 10);

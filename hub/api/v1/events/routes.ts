@@ -8,6 +8,11 @@ export function eventRoutes(deps: { readonly live: LiveStream }): Router {
   const router = new Router();
   router.get('/api/v1/events', (ctx) => {
     parseQuery(ctx, NoQuerySchema);
+    if (ctx.method === 'HEAD') {
+      ctx.status = 200;
+      ctx.type = 'text/event-stream';
+      return;
+    }
     if (deps.live.full) throw new ApiError(503, 'too_many_clients', 'too many live-stream clients; retry later');
     ctx.status = 200;
     ctx.respond = false;
