@@ -9,6 +9,7 @@ import {
   parseRawOccurrence,
   PayloadError,
   rawSampleUuid,
+  type TruncationNotes,
 } from '../../../common/wire/client-payload.js';
 import { limitsWith, periskopFixture, rawSample } from '../../helpers/builders.js';
 
@@ -506,5 +507,82 @@ describe('untrusted input', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('limits, accounting and truncation notes (properties)', () => {
+  const limits = limitsWith({ causeDepth: 2, stackLines: 3, stackLineChars: 6, headers: 2, headerChars: 5, classChars: 5, messageChars: 7, keyChars: 5, uuidChars: 6, requestBodyChars: 5, urlChars: 5, aggregatesPerPayload: 4, samplesPerAggregate: 2 });
+  const MARK = TRUNCATION_MARK.length;
+  const text = fc.string({ maxLength: 12 });
+  const errorArb = fc.letrec<{ error: Record<string, unknown> }>((tie) => ({
+    error: fc.record({
+      class: text,
+      message: text,
+      stacktrace: fc.array(text, { maxLength: 6 }),
+      cause: fc.oneof({ depthSize: 'small' }, fc.constant(null), tie('error')),
+    }),
+  })).error;
+  const sampleArb = fc.record({
+    error: errorArb,
+    uuid: fc.string({ minLength: 1, maxLength: 10 }),
+    timestamp: fc.constant('2024-01-01T00:00:00Z'),
+    http_context: fc.record({ request_method: text, request_url: text, request_headers: fc.dictionary(fc.string({ minLength: 1, maxLength: 3 }), text, { maxKeys: 4 }), request_body: text }),
+  });
+  const aggregateArb = fc.oneof(
+    fc.record({ aggregation_key: fc.string({ minLength: 1, maxLength: 8 }), total_count: fc.nat(), latest_errors: fc.array(sampleArb, { maxLength: 3 }) }),
+    fc.record({ aggregation_key: fc.anything(), total_count: fc.oneof(fc.integer({ min: -5, max: -1 }), fc.double({ noInteger: true }), fc.string()) }),
+    fc.anything(),
+  );
+
+  it('keeps every aggregate or counts it as dropped, never losing one silently', () => {
+    fc.assert(fc.property(fc.array(aggregateArb, { maxLength: 8 }), (list) => {
+      const p = parseClientPayload({ aggregated_errors: list }, limits);
+      const dropped = Object.values(p.dropped).reduce((n, v) => n + (v ?? 0), 0);
+      expect(p.aggregates.length + dropped).toBe(list.length);
+      expect(p.aggregates.length).toBeLessThanOrEqual(limits.aggregatesPerPayload);
+    }), { numRuns: 300 });
+  });
+
+  it('counts each key it cuts, and never returns a key longer than keyChars plus the mark', () => {
+    fc.assert(fc.property(fc.array(fc.string({ minLength: 1, maxLength: 10 }), { maxLength: 4 }), (keys) => {
+      const p = parseClientPayload({ aggregated_errors: keys.map((k) => ({ aggregation_key: k, total_count: 1 })) }, limits);
+      for (const a of p.aggregates) expect(a.key.length).toBeLessThanOrEqual(limits.keyChars + MARK);
+      const cut = p.aggregates.filter((a) => a.key.endsWith(TRUNCATION_MARK)).length;
+      expect(p.truncated?.key_truncated ?? 0).toBe(cut);
+    }), { numRuns: 300 });
+  });
+
+  it('keeps every string of an occurrence within its limit, and notes a cut whenever one was made', () => {
+    fc.assert(fc.property(sampleArb, (raw) => {
+      const notes: TruncationNotes = {};
+      const o = parseRawOccurrence(raw, limits, notes);
+      expect(o).toBeDefined();
+      if (o === undefined) return;
+      let cuts = 0;
+      const within = (s: string, max: number) => {
+        expect(s.length).toBeLessThanOrEqual(max + MARK);
+        if (s.length > max) cuts++;
+      };
+      for (const d of o.chain) {
+        within(d.class, limits.classChars);
+        within(d.message.replace(/ \[cause chain truncated at \d+\]$/, ''), limits.messageChars);
+        const lines = d.stacktrace ?? [];
+        expect(lines.length).toBeLessThanOrEqual(limits.stackLines + 1);
+        for (const line of lines.slice(0, limits.stackLines)) within(line, limits.stackLineChars);
+      }
+      expect(o.chain.length).toBeLessThanOrEqual(limits.causeDepth + 1);
+      within(o.http?.url ?? '', limits.urlChars);
+      within(o.http?.body ?? '', limits.requestBodyChars);
+      expect(Object.keys(o.http?.headers ?? {}).length).toBeLessThanOrEqual(limits.headers);
+      for (const v of Object.values(o.http?.headers ?? {})) within(v, limits.headerChars);
+      if (cuts > 0) expect(notes.field_truncated ?? 0).toBeGreaterThanOrEqual(cuts);
+      if (o.chain.some((d) => d.message.endsWith(`[cause chain truncated at ${limits.causeDepth}]`))) expect(notes.cause_chain_truncated).toBe(1);
+    }), { numRuns: 300 });
+  });
+
+  it('notes nothing for a sample within every limit', () => {
+    const notes: TruncationNotes = {};
+    parseRawOccurrence({ uuid: 'u', error: { class: 'E', message: 'm', stacktrace: ['a'] } }, limits, notes);
+    expect(notes).toEqual({});
   });
 });
