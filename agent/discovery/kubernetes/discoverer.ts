@@ -97,10 +97,12 @@ export class KubernetesDiscoverer implements Discoverer {
 
   #startWatchers(connection: KubeConnection): void {
     if (this.#stopped) return;
-    this.#client = new HttpClient(connection.client, { connections: 8 });
     const resources: Resource[] = this.#config.role === 'pod' ? ['pods'] : ['endpoints', 'services', 'pods'];
+    const namespaces = this.#namespaces(connection);
+    // Each watch holds a connection for minutes: one per watch, plus room for the lists.
+    this.#client = new HttpClient(connection.client, { connections: namespaces.length * resources.length + 2 });
     const selectorRole = { pods: 'pod', services: 'service', endpoints: 'endpoints' } as const;
-    for (const namespace of this.#namespaces(connection)) {
+    for (const namespace of namespaces) {
       for (const resource of resources) {
         const selector = this.#config.selectors.find((s) => s.role === selectorRole[resource]);
         let synced = false;

@@ -304,3 +304,24 @@ describe('kubernetes_sd_configs config', () => {
     expect(r.success ? '' : r.error.issues[0]?.message).toBe(message);
   });
 });
+
+describe('KubernetesDiscoverer with many namespaces', () => {
+  let server: TestKubeApiServer;
+  beforeEach(async () => {
+    server = await TestKubeApiServer.start();
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('keeps a watch open per namespace and resource, and still sees changes in the last one', async () => {
+    const names = Array.from({ length: 6 }, (_, i) => `ns-${i}`);
+    const d = new KubernetesDiscoverer(KubernetesSdConfigSchema.parse({ role: 'endpoints', api_server: server.url, namespaces: { names } }), FAST);
+    running.push(d);
+    const updates: TargetGroup[][] = [];
+    d.run((g) => updates.push([...g]), () => undefined);
+    await waitFor(() => expect(server.openWatches).toBe(18));
+    server.set('endpoints', { metadata: { name: 'web', namespace: 'ns-5' }, subsets: [{ addresses: [{ ip: '10.9.0.1' }], ports: [{ port: 80 }] }] });
+    await waitFor(() => expect(updates.at(-1)?.flatMap((g) => g.targets.map((t) => t['__address__']))).toEqual(['10.9.0.1:80']));
+  });
+});
