@@ -4,8 +4,8 @@ import type { Severity } from '../../common/severity.js';
 /**
  * One error group as the agent holds it: the agent's own lineage count (the sum of every delta it
  * ever accepted for this key, so history survives target restarts) and its newest samples.
- * Owned by the Aggregator; lives until the agent forgets the group (never, for now: counts are
- * small; group caps come with the group LRU).
+ * Owned by the Aggregator (its service's GroupStore); lives until the group cap evicts it as the least
+ * recently active group of its service, leaving its count in a tombstone (see group-store.ts).
  */
 export interface AgentGroup {
   readonly service: string;
