@@ -181,6 +181,7 @@ export const KubernetesSdConfigSchema = z
 export type KubernetesSdConfig = z.infer<typeof KubernetesSdConfigSchema>;
 
 const RELABEL_ACTIONS = ['replace', 'keep', 'drop', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase', 'keepequal', 'dropequal'] as const;
+/** The `action` of a relabel rule, lower case (the config accepts any case, as Prometheus does). */
 export type RelabelAction = (typeof RELABEL_ACTIONS)[number];
 const RELABEL_DEFAULTS = { separator: ';', regex: '(.*)', replacement: '$1' } as const;
 /** A target label of `replace` may use `$1`/`${name}` references (Prometheus' pattern). */
