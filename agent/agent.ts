@@ -186,6 +186,7 @@ export class Agent {
         },
       });
       routers.push(sentryRoutes({ ingest: sentry, metrics: sentryMetrics, logger: sentryLog, maxBodyBytes: config.limits.bodyBytes }));
+      sentryLog.info({ projects: config.sentry.projects.length, services: sentry.services }, 'Sentry ingestion at POST /api/{project_id}/envelope/ and /store/');
     }
     routers.push(pushRoutes({
       limits: config.limits,
