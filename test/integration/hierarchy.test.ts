@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fleet } from '../../demo/fleet.js';
 import { agentConfig, hubConfig, hubTotals, startHub, TOKEN, totalsText } from '../helpers/cluster.js';
-import { pollUntil } from '../helpers/poll.js';
+import { getJson, pollUntil } from '../helpers/poll.js';
 import { Processes } from '../helpers/processes.js';
 
 /**
@@ -36,6 +36,20 @@ describe('hub hierarchy', () => {
     expect(await pollUntil(async () => totalsText(await hubTotals(global.port)), (t) => t === expected())).toBe(expected());
     fleet.tick();
     expect(await pollUntil(async () => totalsText(await hubTotals(global.port)), (t) => t === expected())).toBe(expected());
+    // The global hub knows the agents behind each regional hub, and which region each count came from.
+    const sources = await pollUntil(
+      () => getJson<{ items: { name: string; kind: string; connected: boolean; via: string[] }[] }>(`http://127.0.0.1:${global.port}/api/v1/sources`),
+      (r) => r.items.some((s) => s.name === 'agent-eu' && s.connected),
+    );
+    expect(sources.items.find((s) => s.name === 'agent-eu')?.via).toEqual(['eu']);
+    expect(sources.items.find((s) => s.name === 'us')?.kind).toBe('hub');
+    const [service] = [...fleet.expectedTotals().keys()];
+    const key = [...(fleet.expectedTotals().get(service as string)?.keys() ?? [])][0] as string;
+    const group = await getJson<{ sources: { agent: string; via: string[]; labels: Record<string, string>; count: number }[]; total_count: number }>(
+      `http://127.0.0.1:${global.port}/api/v1/services/${service}/errors/${encodeURIComponent(key)}`,
+    );
+    expect(group.sources.reduce((n, s) => n + s.count, 0)).toBe(group.total_count);
+    expect(new Set(group.sources.map((s) => s.via.join('/')))).toEqual(new Set(['eu', 'us']));
   });
 
   it('gives two hubs the same totals from an agent that lists both, even while one is down', async () => {
