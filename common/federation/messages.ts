@@ -130,6 +130,8 @@ const StateFields = {
   targets: z.array(WireTargetSchema).max(1_000_000),
   /** Targets gone since the last message, as [agent, service, url]. */
   targets_removed: z.array(z.tuple([Name, Name, z.string().max(4096)])).max(1_000_000).optional(),
+  /** `targets` is the whole list: the hub replaces what it held for this source (a delta after heavy churn). */
+  targets_complete: z.boolean().optional(),
   /** A hub's sources, when they changed (the full list, replacing the previous one). */
   sources: z.array(WireSourceStatusSchema).max(100_000).optional(),
 };

@@ -43,6 +43,8 @@ interface InFlight<G> {
   readonly targets: WireTarget[];
   readonly removed: [string, string, string][];
   readonly sources: boolean;
+  /** It carried the whole target list (`targets_complete`). */
+  readonly complete: boolean;
   readonly sampleMark: number;
   readonly sync: boolean;
   readonly last: boolean;
@@ -54,12 +56,17 @@ export interface LinkStatus {
   readonly connected: boolean;
   readonly syncing: boolean;
   readonly pendingGroups: number;
+  /** Target changes and removals waiting for the hub. */
+  readonly pendingTargets: number;
   readonly lastAckedSeq: number | null;
   readonly reconnects: number;
   readonly bytesSent: number;
   readonly messagesSent: number;
   readonly lastError: string;
 }
+
+/** Removals remembered while waiting for the hub; beyond this the whole target list is resent. */
+const MAX_PENDING_REMOVALS = 10_000;
 
 const targetKey = (t: { service: string; url: string }) => `${t.service}\u0000${t.url}`;
 
@@ -85,6 +92,8 @@ export class SourceLink<G extends object> {
   private readonly dirty = new Set<G>();
   private readonly dirtyTargets = new Map<string, WireTarget>();
   private readonly removedTargets = new Map<string, [string, string, string]>();
+  /** The next message sends every target and the hub replaces what it held (after too many removals). */
+  private targetsComplete = false;
   /** The source list changed since it was last sent (hubs only). */
   private sourcesDirty = false;
   /** Per group: the sample mark up to which this hub has acknowledged its samples. */
@@ -139,11 +148,21 @@ export class SourceLink<G extends object> {
     this.scheduleFlush();
   }
 
-  /** A target left discovery. */
+  /**
+   * A target left discovery. Under heavy churn while the hub is away, the list of removals is capped:
+   * past MAX_PENDING_REMOVALS it is dropped and the next message sends the whole target list instead
+   * (`targets_complete`), so memory stays bounded by the live targets.
+   */
   removeTarget(agent: string, service: string, url: string): void {
     const key = targetKey({ service, url });
     this.dirtyTargets.delete(key);
+    if (this.targetsComplete) return;
     this.removedTargets.set(key, [agent, service, url]);
+    if (this.removedTargets.size > MAX_PENDING_REMOVALS) {
+      this.removedTargets.clear();
+      this.dirtyTargets.clear();
+      this.targetsComplete = true;
+    }
     this.scheduleFlush();
   }
 
@@ -153,6 +172,7 @@ export class SourceLink<G extends object> {
       connected: this.ready,
       syncing: this.syncing,
       pendingGroups: this.dirty.size + (this.inFlight?.groups.length ?? 0),
+      pendingTargets: this.dirtyTargets.size + this.removedTargets.size,
       lastAckedSeq: this.lastAckedSeq,
       reconnects: this.reconnects,
       bytesSent: this.bytesSent,
@@ -267,6 +287,7 @@ export class SourceLink<G extends object> {
     this.inFlight = undefined;
     if (f !== undefined) {
       if (f.sources) this.sourcesDirty = true;
+      if (f.complete) this.targetsComplete = true;
       for (const g of f.groups) this.dirty.add(g);
       for (const t of f.targets) if (!this.dirtyTargets.has(targetKey(t)) && !this.removedTargets.has(targetKey(t))) this.dirtyTargets.set(targetKey(t), t);
       for (const r of f.removed) {
@@ -308,6 +329,7 @@ export class SourceLink<G extends object> {
       for (const g of this.source.allGroups()) this.dirty.add(g);
       this.dirtyTargets.clear();
       this.removedTargets.clear();
+      this.targetsComplete = false;
     }
     this.options.logger.info({ hub: this.options.url, acked_seq: welcome.acked_seq, mode: inStep ? 'delta' : 'sync', groups: this.dirty.size }, 'federation link ready');
     this.lastSendAt = 0;
@@ -327,7 +349,7 @@ export class SourceLink<G extends object> {
     const ws = this.ws;
     if (!this.ready || this.inFlight !== undefined || ws === undefined || this.connection === undefined || this.strings === undefined) return;
     const nothing =
-      this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !this.sourcesDirty && !(this.syncing && this.syncPart === 0);
+      this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !this.sourcesDirty && !this.targetsComplete && !(this.syncing && this.syncPart === 0);
     if (nothing) return;
     if (!this.syncing && Date.now() - this.lastSendAt < this.options.flushIntervalMs) {
       this.scheduleFlush();
@@ -352,8 +374,9 @@ export class SourceLink<G extends object> {
       batch.push(g);
       if (batch.length >= this.options.maxGroupsPerMessage) break;
     }
-    const targets = this.syncing && this.syncPart === 0 ? this.source.allTargets() : [...this.dirtyTargets.values()];
-    const removed = this.syncing ? [] : [...this.removedTargets.values()];
+    const complete = this.targetsComplete && !this.syncing;
+    const targets = (this.syncing && this.syncPart === 0) || complete ? this.source.allTargets() : [...this.dirtyTargets.values()];
+    const removed = this.syncing || complete ? [] : [...this.removedTargets.values()];
     const sources = (this.sourcesDirty || (this.syncing && this.syncPart === 0)) && this.source.sourcesStatus !== undefined ? this.source.sourcesStatus() : undefined;
     let withoutSamples = false;
     for (;;) {
@@ -377,6 +400,7 @@ export class SourceLink<G extends object> {
         ...(stringDefs !== undefined ? { strings: stringDefs } : {}),
         ...(removed.length > 0 ? { targets_removed: removed } : {}),
         ...(sources !== undefined ? { sources } : {}),
+        ...(complete ? { targets_complete: true } : {}),
       };
       const message: Sync | Delta = this.syncing ? { t: 'sync', ...body, part: this.syncPart, last } : { t: 'delta', ...body };
       const frame = encodeMessage(message);
@@ -401,9 +425,10 @@ export class SourceLink<G extends object> {
       for (const t of targets) this.dirtyTargets.delete(targetKey(t));
       for (const r of removed) this.removedTargets.delete(targetKey({ service: r[1], url: r[2] }));
       if (sources !== undefined) this.sourcesDirty = false;
+      if (complete) this.targetsComplete = false;
       this.seq = seq;
       this.lastSentSeq = seq;
-      this.inFlight = { seq, groups: batch, targets, removed, sources: sources !== undefined, sampleMark, sync: this.syncing, last };
+      this.inFlight = { seq, groups: batch, targets, removed, sources: sources !== undefined, complete, sampleMark, sync: this.syncing, last };
       if (this.syncing) this.syncPart++;
       this.lastSendAt = Date.now();
       this.sendFrame(frame);

@@ -189,7 +189,7 @@ export class HubState {
 
   private mergeTargets(source: Source, message: Sync | Delta): void {
     const removed: [string, string, string][] = [...(message.targets_removed ?? [])];
-    if (message.t === 'sync' && message.part === 0) {
+    if ((message.t === 'sync' && message.part === 0) || message.targets_complete === true) {
       // A sync's target list replaces what the source reported before.
       const kept = new Set(message.targets.map(targetId));
       for (const [id, t] of source.targets) if (!kept.has(id)) removed.push([t.agent, t.service, t.url]);
