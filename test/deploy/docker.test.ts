@@ -66,7 +66,9 @@ function configVars(text: string): Set<string> {
   return found;
 }
 
-const serviceNames = Object.keys(compose.services);
+/** The Crowsnest services (the monitoring profile's Prometheus and Grafana are checked in grafana.test.ts). */
+const crowsnestServices = Object.fromEntries(Object.entries(compose.services).filter(([, s]) => s.image?.startsWith('crowsnest:'))) as Record<string, ComposeService>;
+const serviceNames = Object.keys(crowsnestServices);
 
 describe('deploy/docker/Dockerfile', () => {
   it('builds in a node:20-slim stage with every dependency, then prunes the dev dependencies', () => {
@@ -176,10 +178,10 @@ describe('deploy/docker/Dockerfile', () => {
       // Start in dependency order: a service's links need the ports of the services it depends on.
       const pending = [...serviceNames];
       while (pending.length > 0) {
-        const i = pending.findIndex((n) => (compose.services[n]?.depends_on ?? []).every((d) => started.has(d)));
+        const i = pending.findIndex((n) => (crowsnestServices[n]?.depends_on ?? []).every((d) => started.has(d)));
         expect(i, `a dependency cycle among ${pending.join(', ')}`).toBeGreaterThanOrEqual(0);
         const name = pending.splice(i, 1)[0] as string;
-        const service = compose.services[name] as ComposeService;
+        const service = crowsnestServices[name] as ComposeService;
         const env: Record<string, string> = { ...imageEnv };
         for (const [k, v] of Object.entries(service.environment ?? {})) {
           let value = String(v);
@@ -235,7 +237,7 @@ describe('deploy/docker/compose.yaml', () => {
 
   it('has two agents with demo targets, a regional hub and a global hub', async () => {
     const roles: string[] = [];
-    for (const [name, service] of Object.entries(compose.services)) {
+    for (const [name, service] of Object.entries(crowsnestServices)) {
       const config = parse(await readFile(configFileOf(service), 'utf8')) as { hub?: { upstream?: unknown }; agent?: unknown; demo?: unknown };
       if (config.hub !== undefined) roles.push(config.hub.upstream === undefined ? `${name}: global hub` : `${name}: regional hub`);
       if (config.agent !== undefined) roles.push(`${name}: agent${config.demo !== undefined ? ' with demo targets' : ''}`);
@@ -243,22 +245,23 @@ describe('deploy/docker/compose.yaml', () => {
     expect(roles.sort()).toEqual(['agent-eu: agent with demo targets', 'agent-us: agent with demo targets', 'hub-eu: regional hub', 'hub-global: global hub']);
   });
 
-  it('runs every service from the one image the Dockerfile builds, tagged with the package version', () => {
-    const images = new Set(Object.values(compose.services).map((s) => s.image));
+  it('runs every Crowsnest service from the one image the Dockerfile builds, tagged with the package version; the rest only with --profile', () => {
+    const images = new Set(Object.values(crowsnestServices).map((s) => s.image));
     expect([...images]).toEqual([`crowsnest:${pkg.version}`]);
+    for (const [name, s] of Object.entries(compose.services)) if (!(name in crowsnestServices)) expect((s as { profiles?: string[] }).profiles, name).toEqual(['monitoring']);
     const builds = Object.values(compose.services).filter((s) => s.build !== undefined);
     expect(builds).toHaveLength(1);
     const build = builds[0]?.build as { context: string; dockerfile: string };
     expect(join(DOCKER, build.context)).toBe(ROOT.replace(/\/$/, ''));
     expect(existsSync(join(DOCKER, build.context, build.dockerfile))).toBe(true);
-    for (const [name, s] of Object.entries(compose.services)) {
+    for (const [name, s] of Object.entries(crowsnestServices)) {
       expect(['start', 'hub', 'agent'], name).toContain(s.command?.[0]);
       if (s.command?.[0] === 'start') expect(configFileOf(s), `${name} runs "start": its config has a demo section`).toMatch(/agent-/);
     }
   });
 
   it('gives every service a config that passes `crowsnest check-config` with the service environment', async () => {
-    for (const [name, service] of Object.entries(compose.services)) {
+    for (const [name, service] of Object.entries(crowsnestServices)) {
       const file = configFileOf(service);
       const result = await runCommand(process.execPath, [BIN, 'check-config', file], { env: cleanEnv(service.environment) });
       expect(result.code, `${name}: ${result.stderr}`).toBe(0);
@@ -267,7 +270,7 @@ describe('deploy/docker/compose.yaml', () => {
 
   it('sets every variable a config reads, and no variable nothing reads', async () => {
     const imageReads = new Set(['CROWSNEST_HEALTH_URL']);
-    for (const [name, service] of Object.entries(compose.services)) {
+    for (const [name, service] of Object.entries(crowsnestServices)) {
       const reads = configVars(await readFile(configFileOf(service), 'utf8'));
       const set = new Set(Object.keys(service.environment ?? {}));
       expect([...reads].filter((v) => !set.has(v)), `${name}: read but not set`).toEqual([]);
@@ -277,7 +280,7 @@ describe('deploy/docker/compose.yaml', () => {
 
   it('publishes each listen port on 127.0.0.1, probes it, keeps data on a named volume and mounts configs read-only', () => {
     const hostPorts = new Set<number>();
-    for (const [name, s] of Object.entries(compose.services)) {
+    for (const [name, s] of Object.entries(crowsnestServices)) {
       const env = s.environment ?? {};
       const listenPort = Number(/^0\.0\.0\.0:(\d+)$/.exec(String(env['CROWSNEST_LISTEN']))?.[1]);
       expect(listenPort, `${name}: CROWSNEST_LISTEN`).toBeGreaterThan(0);
@@ -299,7 +302,7 @@ describe('deploy/docker/compose.yaml', () => {
   });
 
   it('links only to services it depends on, at their listen ports', () => {
-    for (const [name, s] of Object.entries(compose.services)) {
+    for (const [name, s] of Object.entries(crowsnestServices)) {
       for (const [k, v] of Object.entries(s.environment ?? {})) {
         const m = /^wss?:\/\/([a-z0-9-]+):(\d+)\/federate$/.exec(String(v));
         if (m === null) continue;

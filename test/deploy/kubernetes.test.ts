@@ -12,7 +12,7 @@ import { parseConfig } from '../../common/config/load.js';
 import type { Config } from '../../common/config/schema.js';
 import { pod, TestKubeApiServer } from '../helpers/kube-api-server.js';
 import { validateResource } from '../helpers/kube-validate.js';
-import { type Built, type KubeResource, kustomizeBuild, podTemplate, readManifests, resourceId } from '../helpers/kustomize.js';
+import { type Built, type KubeResource, kustomizeBuild, podTemplate, resourceId } from '../helpers/kustomize.js';
 import { BIN } from '../helpers/processes.js';
 import { cleanEnv, runCommand } from '../helpers/run-cli.js';
 import { serverTls, TLS_FILES } from '../helpers/tls.js';
