@@ -1,0 +1,98 @@
+import type { BenchContext } from '../harness/context.js';
+import { type BenchResult, check, type Table, type TargetCheck } from '../harness/report.js';
+import { MiB, round } from '../harness/stats.js';
+import { type AgentRunResult, type ChurnFigures, runAgent } from './agent-run.js';
+import { measureParseFloor, type ParseFloor } from './parse-floor.js';
+
+interface Measured {
+  readonly run: Omit<AgentRunResult, 'floorBodies'>;
+  readonly floor: ParseFloor;
+  /** Agent CPU per cycle over the CPU of a bare JSON.parse of the bytes of one cycle. */
+  readonly ratio: number;
+}
+
+const mb = (bytes: number) => round(bytes / MiB, 3);
+
+/**
+ * The agent's steady state against the parse floor (DESIGN section 9): CPU per scrape cycle with
+ * bodies changing every scrape, the cost of an unchanged body, RSS as targets grow and under churn,
+ * and the upstream bytes over the federation link. One real agent process per target count.
+ */
+export async function agentBench(ctx: BenchContext): Promise<BenchResult> {
+  const o = ctx.options.agent;
+  const measured: Measured[] = [];
+  for (const targets of o.targets) {
+    const detail = targets === o.detailAt;
+    const { floorBodies, ...run } = await runAgent(ctx, { targets, unchanged: detail && o.phases.includes('unchanged'), churn: detail && o.phases.includes('churn') });
+    const floor = measureParseFloor(floorBodies);
+    measured.push({ run, floor, ratio: run.changing.agentCpuPerCycle / (floor.parseSecondsPerByte * run.changing.bytesPerCycle) });
+  }
+  const tables: Table[] = [];
+  const checks: TargetCheck[] = [];
+  const interval = o.intervalMs / 1000;
+  tables.push({
+    title: `Agent CPU per scrape cycle vs a bare JSON.parse of the same bytes (${o.keys} keys x ${o.samplesPerKey} samples, ${o.changesPerScrape} new occurrences per target per scrape, every ${interval} s)`,
+    header: ['targets', 'body KB', 'MB/cycle', 'cycles (expected)', 'agent CPU s/cycle', 'of which system', 'JSON.parse s/cycle', 'ratio', '% of a core', 'hub CPU s/cycle', 'fleet CPU s/cycle', 'failed scrapes'],
+    rows: measured.map(({ run, floor, ratio }) => {
+      const c = run.changing;
+      return [run.targets, round(run.bodyBytes / 1024, 3), mb(c.bytesPerCycle), `${round(c.cycles, 3)} (${round(c.expectedCycles, 3)})`, round(c.agentCpuPerCycle, 3), round(c.agentSystemPerCycle, 3),
+        round(floor.parseSecondsPerByte * c.bytesPerCycle, 3), round(ratio, 3), round((100 * c.agentCpuPerCycle) / interval, 3), round(c.hubCpuPerCycle, 3), round(c.fleetCpuPerCycle, 3), c.failedScrapes];
+    }),
+  });
+  for (const m of measured) checks.push(check(`agent CPU / JSON.parse floor, ${m.run.targets} targets`, m.ratio, '<=', 1.5));
+  const atThousand = measured.find((m) => m.run.targets === 1000);
+  if (atThousand !== undefined && o.intervalMs === 10_000) {
+    checks.push(check('agent CPU at 1,000 targets every 10 s (% of one core)', (100 * atThousand.run.changing.agentCpuPerCycle) / interval, '<', 25, '%'));
+  }
+
+  const detail = measured.find((m) => m.run.unchanged !== undefined);
+  if (detail?.run.unchanged !== undefined) {
+    const u = detail.run.unchanged;
+    const perScrapeMs = (u.agentCpuPerCycle * 1000) / detail.run.targets;
+    tables.push({
+      title: `Unchanged bodies (${detail.run.targets} targets serving identical bytes)`,
+      header: ['scrapes', 'counted unchanged', 'agent CPU ms/scrape', 'sha1 ms/body', 'JSON.parse ms/body', 'agent / JSON.parse', 'changed body: agent CPU ms/scrape'],
+      rows: [[u.scrapes, u.unchangedBodies, round(perScrapeMs, 3), round(detail.floor.sha1MsPerBody, 3), round(detail.floor.parseMsPerBody, 3), round(perScrapeMs / detail.floor.parseMsPerBody, 3),
+        round((detail.run.changing.agentCpuPerCycle * 1000) / detail.run.targets, 3)]],
+    });
+    checks.push(check('unchanged bodies hashed, not parsed (counted unchanged / scrapes)', u.scrapes > 0 ? u.unchangedBodies / u.scrapes : 0, '>=', 0.99));
+    checks.push(check('unchanged body: agent CPU / bare JSON.parse', perScrapeMs / detail.floor.parseMsPerBody, '<=', 0.5));
+  }
+
+  tables.push({
+    title: 'Agent memory (RSS while scraping, bodies changing every scrape)',
+    header: ['targets', 'RSS median MiB', 'RSS max MiB', 'heap used MiB', 'heap total MiB', 'external MiB', 'origins', 'groups'],
+    rows: [
+      ...measured.map(({ run }) => ({ label: String(run.targets), p: run.changing })),
+      ...measured.filter((m) => m.run.churn !== undefined).map(({ run }) => ({ label: `${run.targets}, churn`, p: run.churn as ChurnFigures })),
+    ].map(({ label, p }) => [label, mb(p.rssMedian), mb(p.rssMax), mb(p.heapUsed), mb(p.heapTotal), mb(p.external), p.origins, p.groups]),
+  });
+  const small = measured[0];
+  const large = measured[measured.length - 1];
+  if (small !== undefined && large !== undefined && large !== small) {
+    checks.push(check(`agent RSS(${large.run.targets}) / RSS(${small.run.targets}), peak`, large.run.changing.rssMax / small.run.changing.rssMax, '<=', 1.3));
+    checks.push(check(`agent RSS(${large.run.targets}) / RSS(${small.run.targets}), median`, large.run.changing.rssMedian / small.run.changing.rssMedian, '<=', 1.3));
+  }
+  const churned = measured.find((m) => m.run.churn !== undefined)?.run;
+  if (churned?.churn !== undefined) {
+    tables.push({
+      title: `Agent RSS under churn (${churned.targets} targets, every scrape a new instance: new target_uuid, every sample new)`,
+      header: ['cycle', ...churned.churn.rssPerCycle.map((_, i) => String(i + 1)), 'growth (2nd half / 1st half)', 'origins at the end'],
+      rows: [['RSS MiB', ...churned.churn.rssPerCycle.map(mb), round(churned.churn.growth, 3), churned.churn.origins]],
+    });
+    checks.push(check('agent RSS growth under churn (2nd half / 1st half of the cycles)', churned.churn.growth, '<=', 1.1));
+    checks.push(check('agent origins under churn / targets', churned.churn.origins / churned.targets, '<=', 1.05));
+  }
+
+  tables.push({
+    title: 'Federation traffic at steady state (upstream bytes received by the hub / bytes scraped)',
+    header: ['targets', 'scraped MiB/cycle', 'upstream KiB/cycle', 'upstream / scraped %'],
+    rows: measured.map(({ run }) => [run.targets, mb(run.changing.bytesPerCycle), round(run.changing.upstreamBytesPerCycle / 1024, 3),
+      round((100 * run.changing.upstreamBytesPerCycle) / run.changing.bytesPerCycle, 3)]),
+  });
+  for (const { run } of measured) checks.push(check(`upstream / scraped bytes, ${run.targets} targets`, (100 * run.changing.upstreamBytesPerCycle) / run.changing.bytesPerCycle, '<=', 2, '%'));
+
+  const problems = measured.flatMap((m) => m.run.problems.map((p) => `${m.run.targets} targets: ${p}`));
+  if (problems.length > 0) tables.push({ title: 'Warnings logged by the processes under test', header: ['message'], rows: [...new Set(problems)].slice(0, 20).map((p) => [p]) });
+  return { name: 'agent', tables, checks, figures: { runs: measured } };
+}
