@@ -79,9 +79,14 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
   }
   const encoding = headers['content-encoding'];
   const type = headers['content-type'];
+  // Joined on first use: an unchanged body (the common case) is only hashed, never copied.
+  let joined: Buffer | undefined;
   return {
     contentType: typeof type === 'string' ? type : undefined,
-    body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes),
+    get body(): Buffer {
+      joined ??= chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes);
+      return joined;
+    },
     encoding: typeof encoding === 'string' ? encoding.toLowerCase() : undefined,
     hash: hash.digest('base64'),
     bytes,

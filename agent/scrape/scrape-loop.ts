@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import type { Limits } from '../../common/limits.js';
-import { type ParsedPayload, parseClientPayload, PayloadError, type TruncationNotes } from '../../common/wire/client-payload.js';
+import { type ParsedPayload, PayloadError, type TruncationNotes } from '../../common/wire/client-payload.js';
 import type { ScraperConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
 import { ClientConfigError, type HttpClient } from '../http/client.js';
 import { decodeBody, fetchBody } from './fetch-body.js';
+import { PayloadReader } from './payload-reader.js';
 import { ScrapeError } from './scrape-error.js';
 import type { Semaphore } from './semaphore.js';
 import { addCounts, newHealth, type TargetHealth } from './target-health.js';
@@ -28,6 +29,8 @@ export interface ScrapeLoopDeps {
   readonly limits: Limits;
   readonly sink: ScrapeSink;
   readonly now: () => number;
+  /** A shared copy of an aggregation key (the pool's; every target of a service sends the same keys). */
+  readonly internKey?: (key: string) => string;
 }
 
 /** Spreads targets over the interval deterministically (as Prometheus does), by a hash of the URL. */
@@ -45,6 +48,8 @@ export class ScrapeLoop {
   readonly health: TargetHealth;
   private timer: NodeJS.Timeout | undefined;
   private lastHash: string | undefined;
+  /** Parses only the aggregates that changed since the last body (payload-reader.ts). */
+  private readonly reader: PayloadReader;
   /** The origin id of the instance currently answering at this URL (url + target_uuid). */
   private originId: string | undefined;
   private stopped = false;
@@ -56,6 +61,7 @@ export class ScrapeLoop {
     private readonly deps: ScrapeLoopDeps,
   ) {
     this.health = newHealth(target.service, target.url, target.labels);
+    this.reader = new PayloadReader(deps.internKey);
   }
 
   /** The origin currently answering at this URL (undefined before the first good scrape). */
@@ -118,6 +124,7 @@ export class ScrapeLoop {
         addCounts(this.health.truncated, payload.truncated);
         const notes = sink.ingest(this.target.service, originId, payload, now());
         if (notes) addCounts(this.health.truncated, notes);
+        this.reader.commit();
         this.lastHash = fetched.hash;
       }
     } catch (err) {
@@ -142,18 +149,15 @@ export class ScrapeLoop {
   private parse(body: Buffer, contentType: string | undefined): ParsedPayload {
     // Invalid UTF-8 is read with U+FFFD in its place (as Go's encoder writes it) and counted.
     const invalidUtf8 = !isUtf8(body);
-    let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      const what = contentType !== undefined && /html/i.test(contentType) ? ` (the target answered ${contentType.split(';')[0]}, an error page?)` : '';
-      throw new ScrapeError('invalid_json', `not JSON${what}: ${(err as Error).message.slice(0, 200)}`);
-    }
-    try {
-      const payload = parseClientPayload(json, this.deps.limits);
+      const payload = this.reader.read(body, this.deps.limits);
       return invalidUtf8 ? { ...payload, truncated: { ...payload.truncated, invalid_utf8: 1 } } : payload;
     } catch (err) {
       if (err instanceof PayloadError) throw new ScrapeError('invalid_payload', err.message);
+      if (err instanceof SyntaxError) {
+        const what = contentType !== undefined && /html/i.test(contentType) ? ` (the target answered ${contentType.split(';')[0]}, an error page?)` : '';
+        throw new ScrapeError('invalid_json', `not JSON${what}: ${err.message.slice(0, 200)}`);
+      }
       throw err;
     }
   }

@@ -2,6 +2,7 @@ import type { Limits } from '../../common/limits.js';
 import type { ServiceConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
 import { HttpClient } from '../http/client.js';
+import { Interner } from '../aggregate/interner.js';
 import { ScrapeLoop, type ScrapeSink } from './scrape-loop.js';
 import { Semaphore } from './semaphore.js';
 import type { TargetHealth } from './target-health.js';
@@ -23,6 +24,8 @@ export class ScrapePool {
   private readonly loops = new Map<string, ScrapeLoop>();
   private readonly clients = new Map<string, HttpClient>();
   private readonly semaphore: Semaphore;
+  /** One copy of each aggregation key for the loops' payload readers (bounded; a forgotten key is only copied again). */
+  private readonly keys = new Interner({ maxEntries: 100_000, maxChars: 16 * 1024 * 1024 });
 
   constructor(private readonly options: ScrapePoolOptions) {
     this.semaphore = new Semaphore(options.concurrency);
@@ -39,7 +42,9 @@ export class ScrapePool {
     }
     let client = this.clients.get(service.name);
     if (client === undefined) {
-      client = new HttpClient(service);
+      // A loop scrapes its target one request at a time: one connection per target is enough, and
+      // undici then keeps a Client per target instead of a Pool (whose queue alone is 16 KB).
+      client = new HttpClient(service, { connections: 1 });
       this.clients.set(service.name, client);
     }
     for (const target of targets) {
@@ -51,6 +56,7 @@ export class ScrapePool {
         limits: this.options.limits,
         sink: this.options.sink,
         now: this.options.now ?? Date.now,
+        internKey: (key) => this.keys.string(key),
       });
       this.loops.set(id, loop);
       loop.start();

@@ -7,6 +7,7 @@ import { getBytes, getText, sleep, waitFor } from '../harness/http.js';
 import { cpuSeconds, cpuSplit, RssSampler } from '../harness/proc-stat.js';
 import { metricSum } from '../harness/prom-text.js';
 import { max, median } from '../harness/stats.js';
+import { measureReceiveFloor, type ReceiveFloor } from './receive-floor.js';
 
 /** Figures of one measurement window of an agent run. */
 export interface PhaseFigures {
@@ -57,6 +58,8 @@ export interface AgentRunResult {
   readonly churn?: ChurnFigures;
   /** Bodies fetched right after the changing window, for the parse floor. */
   readonly floorBodies: Buffer[];
+  /** What receiving those bodies costs this process (measured right after the changing window). */
+  readonly receive: ReceiveFloor;
   readonly problems: readonly string[];
 }
 
@@ -139,7 +142,9 @@ export async function runAgent(ctx: BenchContext, spec: AgentRunSpec): Promise<A
     const changing = await measure(o.measureCycles);
     // Bodies as the agent sees them, for the parse floor measured after the run.
     const floorBodies: Buffer[] = [];
-    for (const t of fleet.targets.slice(0, Math.min(100, fleet.targets.length))) floorBodies.push(await getBytes(`http://${t.address}/errors`));
+    const sampled = fleet.targets.slice(0, Math.min(100, fleet.targets.length)).map((t) => `http://${t.address}/errors`);
+    for (const url of sampled) floorBodies.push(await getBytes(url));
+    const receive = await measureReceiveFloor(sampled);
 
     let unchanged: PhaseFigures | undefined;
     if (spec.unchanged) {
@@ -160,7 +165,7 @@ export async function runAgent(ctx: BenchContext, spec: AgentRunSpec): Promise<A
       churn = { ...phase, rssPerCycle: perCycle, growth };
     }
     const problems = [...agent.problems(), ...hub.problems()];
-    return { targets: spec.targets, bodyBytes: fleet.bodyBytes, changing, ...(unchanged ? { unchanged } : {}), ...(churn ? { churn } : {}), floorBodies, problems };
+    return { targets: spec.targets, bodyBytes: fleet.bodyBytes, changing, ...(unchanged ? { unchanged } : {}), ...(churn ? { churn } : {}), floorBodies, receive, problems };
   } finally {
     await agent?.stop();
     await hub?.stop();

@@ -115,44 +115,87 @@ export class PayloadError extends Error {
  * `dropped.aggregate_invalid === 1`.
  */
 export function parseClientPayload(json: unknown, limits: Limits): ParsedPayload {
+  const envelope = readEnvelope(json);
+  const raw = envelope.aggregates;
+  const n = Math.min(raw.length, limits.aggregatesPerPayload);
+  const items: AggregateItem[] = [];
+  for (let i = 0; i < n; i++) items.push(readAggregate(raw[i], limits));
+  return assemblePayload(envelope.targetUuid, items, raw.length);
+}
+
+/**
+ * The payload's envelope: its target uuid and its raw aggregates. Throws `PayloadError` when the value
+ * is not a Periskop error list.
+ */
+export function readEnvelope(json: unknown): { readonly targetUuid: string | undefined; readonly aggregates: unknown[] } {
   const envelope = ClientPayloadSchema.safeParse(json);
   if (!envelope.success) {
     throw new PayloadError('payload is not a Periskop error list: expected an object with "aggregated_errors"');
   }
+  return { targetUuid: envelope.data.target_uuid ?? undefined, aggregates: envelope.data.aggregated_errors };
+}
+
+/**
+ * One aggregate read on its own (the per-item step of `parseClientPayload`, before duplicate keys
+ * across the payload are known): `INVALID_AGGREGATE`, or the aggregate with its key and samples cut to
+ * the limits (`keyCut`, `samplesCut` present only when something was cut). Depends on nothing but
+ * `raw` and `limits`, so a reader may keep the result for identical bytes.
+ */
+export type AggregateItem = (ParsedAggregate & { readonly keyCut?: true; readonly samplesCut?: true }) | typeof INVALID_AGGREGATE;
+
+/** An element of `aggregated_errors` that is not a usable aggregate (dropped as `aggregate_invalid`). */
+export const INVALID_AGGREGATE: { readonly invalid: true } = Object.freeze({ invalid: true });
+
+export const isInvalidAggregate = (item: AggregateItem): item is typeof INVALID_AGGREGATE => item === INVALID_AGGREGATE;
+
+export function readAggregate(raw: unknown, limits: Limits): AggregateItem {
+  const item = RawAggregateSchema.safeParse(raw);
+  if (!item.success) return INVALID_AGGREGATE;
+  const a = item.data;
+  const key = a.aggregation_key.length <= limits.keyChars ? a.aggregation_key : truncate(a.aggregation_key, limits.keyChars);
+  const samples = a.latest_errors ?? [];
+  const samplesCut = samples.length > limits.samplesPerAggregate;
+  return {
+    key,
+    totalCount: a.total_count,
+    severity: toSeverity(a.severity),
+    createdAt: parseTimestamp(a.created_at),
+    rawSamples: samplesCut ? samples.slice(0, limits.samplesPerAggregate) : samples,
+    ...(key !== a.aggregation_key ? { keyCut: true as const } : {}),
+    ...(samplesCut ? { samplesCut: true as const } : {}),
+  };
+}
+
+/**
+ * Combines items, in payload order, into a payload: a key seen before is dropped as a duplicate,
+ * cuts are noted, and elements past the items (`total` is how many the payload held) are dropped as
+ * over the limit. Example: items for keys a, b, a of a payload of 5 elements: aggregates a and b,
+ * dropped `{aggregate_duplicate_key: 1, aggregates_over_limit: 2}`.
+ */
+export function assemblePayload(targetUuid: string | undefined, items: readonly AggregateItem[], total: number): ParsedPayload {
   const dropped: Partial<Record<DropReason, number>> = {};
   const drop = (reason: DropReason, n = 1) => {
     dropped[reason] = (dropped[reason] ?? 0) + n;
   };
-  const raw = envelope.data.aggregated_errors;
+  if (total > items.length) drop('aggregates_over_limit', total - items.length);
   const seen = new Set<string>();
   const truncated: TruncationNotes = {};
   const aggregates: ParsedAggregate[] = [];
-  const n = Math.min(raw.length, limits.aggregatesPerPayload);
-  if (raw.length > n) drop('aggregates_over_limit', raw.length - n);
-  for (let i = 0; i < n; i++) {
-    const item = RawAggregateSchema.safeParse(raw[i]);
-    if (!item.success) {
+  for (const item of items) {
+    if (isInvalidAggregate(item)) {
       drop('aggregate_invalid');
       continue;
     }
-    const a = item.data;
-    const key = cut(a.aggregation_key, limits.keyChars, truncated, 'key_truncated');
-    if (seen.has(key)) {
+    if (item.keyCut === true) note(truncated, 'key_truncated');
+    if (seen.has(item.key)) {
       drop('aggregate_duplicate_key');
       continue;
     }
-    seen.add(key);
-    const samples = a.latest_errors ?? [];
-    if (samples.length > limits.samplesPerAggregate) note(truncated, 'samples_over_limit');
-    aggregates.push({
-      key,
-      totalCount: a.total_count,
-      severity: toSeverity(a.severity),
-      createdAt: parseTimestamp(a.created_at),
-      rawSamples: samples.length > limits.samplesPerAggregate ? samples.slice(0, limits.samplesPerAggregate) : samples,
-    });
+    seen.add(item.key);
+    if (item.samplesCut === true) note(truncated, 'samples_over_limit');
+    aggregates.push(item);
   }
-  const base = { targetUuid: envelope.data.target_uuid ?? undefined, aggregates, dropped };
+  const base = { targetUuid, aggregates, dropped };
   return Object.keys(truncated).length === 0 ? base : { ...base, truncated };
 }
 
