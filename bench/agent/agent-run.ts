@@ -7,7 +7,10 @@ import { getBytes, getText, sleep, waitFor } from '../harness/http.js';
 import { cpuSeconds, cpuSplit, RssSampler } from '../harness/proc-stat.js';
 import { metricSum } from '../harness/prom-text.js';
 import { max, median } from '../harness/stats.js';
-import { measureReceiveFloor, type ReceiveFloor } from './receive-floor.js';
+import { fork } from 'node:child_process';
+import { children } from '../harness/children.js';
+import { repoRoot } from '../harness/crowsnest.js';
+import type { BareReceiverSpec } from './bare-receiver.js';
 
 /** Figures of one measurement window of an agent run. */
 export interface PhaseFigures {
@@ -44,6 +47,13 @@ export interface ChurnFigures extends PhaseFigures {
   readonly growth: number;
 }
 
+/** The bare receiver's cost over its window. */
+export interface BareFigures {
+  readonly cpuPerCycle: number;
+  readonly rssMedian: number;
+  readonly rssMax: number;
+}
+
 export interface AgentRunSpec {
   readonly targets: number;
   readonly unchanged: boolean;
@@ -58,8 +68,8 @@ export interface AgentRunResult {
   readonly churn?: ChurnFigures;
   /** Bodies fetched right after the changing window, for the parse floor. */
   readonly floorBodies: Buffer[];
-  /** What receiving those bodies costs this process (measured right after the changing window). */
-  readonly receive: ReceiveFloor;
+  /** A bare receiver (bare-receiver.ts) fetching and hashing the same targets at the same rate, bodies changing. */
+  readonly bare: BareFigures;
   readonly problems: readonly string[];
 }
 
@@ -142,9 +152,7 @@ export async function runAgent(ctx: BenchContext, spec: AgentRunSpec): Promise<A
     const changing = await measure(o.measureCycles);
     // Bodies as the agent sees them, for the parse floor measured after the run.
     const floorBodies: Buffer[] = [];
-    const sampled = fleet.targets.slice(0, Math.min(100, fleet.targets.length)).map((t) => `http://${t.address}/errors`);
-    for (const url of sampled) floorBodies.push(await getBytes(url));
-    const receive = await measureReceiveFloor(sampled);
+    for (const t of fleet.targets.slice(0, Math.min(100, fleet.targets.length))) floorBodies.push(await getBytes(`http://${t.address}/errors`));
 
     let unchanged: PhaseFigures | undefined;
     if (spec.unchanged) {
@@ -165,11 +173,39 @@ export async function runAgent(ctx: BenchContext, spec: AgentRunSpec): Promise<A
       churn = { ...phase, rssPerCycle: perCycle, growth };
     }
     const problems = [...agent.problems(), ...hub.problems()];
-    return { targets: spec.targets, bodyBytes: fleet.bodyBytes, changing, ...(unchanged ? { unchanged } : {}), ...(churn ? { churn } : {}), floorBodies, receive, problems };
+    await agent.stop();
+    await hub.stop();
+    await fleet.setMode('changing');
+    ctx.log(`agent: ${spec.targets} targets, a bare receiver (fetch and sha1 only) for comparison`);
+    const bare = await runBareReceiver(fleet.targets.map((t) => `http://${t.address}/errors`), o.intervalMs, Math.max(2, o.measureCycles - 1));
+    return { targets: spec.targets, bodyBytes: fleet.bodyBytes, changing, ...(unchanged ? { unchanged } : {}), ...(churn ? { churn } : {}), floorBodies, bare, problems };
   } finally {
     await agent?.stop();
     await hub?.stop();
     await fleet.stop();
+  }
+}
+
+/** Runs bare-receiver.ts over `urls` for one warm-up cycle and `cycles` measured ones. */
+async function runBareReceiver(urls: string[], intervalMs: number, cycles: number): Promise<BareFigures> {
+  const spec: BareReceiverSpec = { urls, intervalMs };
+  const child = children.track(fork(join(repoRoot(), 'dist', 'bench', 'agent', 'bare-receiver.js'), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the bare receiver exited with code ${code}`)));
+    });
+    const pid = child.pid as number;
+    await sleep(intervalMs);
+    const before = cpuSeconds(pid);
+    const started = performance.now();
+    const sampler = new RssSampler(pid);
+    await sleep(intervalMs * cycles);
+    const rss = sampler.stop();
+    const seconds = (performance.now() - started) / 1000;
+    return { cpuPerCycle: (cpuSeconds(pid) - before) / ((seconds * 1000) / intervalMs), rssMedian: median(rss), rssMax: max(rss) };
+  } finally {
+    await children.stop(child, 5_000);
   }
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { decodeHubMessage, encodeMessage } from '../../common/federation/codec.js';
+import { decodeHubMessage, decodeSourceMessage, encodeMessage } from '../../common/federation/codec.js';
+import type { Delta } from '../../common/federation/messages.js';
 import { WireStringEncoder } from '../../common/federation/string-table.js';
 import { HubState } from '../../hub/state/hub-state.js';
 import { type BenchContext, BENCH_TOKEN } from '../harness/context.js';
@@ -22,12 +23,16 @@ export interface InProcessMerge {
   readonly firstPass: number;
   /** Updates per second of merge time in each later pass (the steady state). */
   readonly steady: readonly number[];
+  /** Updates per second of decoding and validating the frames (`decodeSourceMessage`) in the steady passes. */
+  readonly decode: readonly number[];
 }
 
 /**
  * `HubState.mergeMessage` driven in this process with realistic deltas (growing per-lineage counts,
  * one new sample on a fifth of the updates) from `sources` simulated agents, each passing over every
- * key of every service once per round. Only the merge calls are timed.
+ * key of every service once per round. Each delta is encoded and decoded as the hub receives it (so
+ * its strings are what the decoder makes); the decoding (with validation) and the merge are timed
+ * apart.
  */
 export function mergeInProcess(o: BenchOptions['merge']): InProcessMerge {
   const services = Array.from({ length: o.services }, (_, i) => `svc-${i + 1}`);
@@ -40,23 +45,32 @@ export function mergeInProcess(o: BenchOptions['merge']): InProcessMerge {
   });
   const perPass = Math.ceil((o.services * o.keysPerService) / o.updatesPerMessage);
   const rates: number[] = [];
+  const decodeRates: number[] = [];
   let seq = 0;
   let now = Date.now();
   for (let round = 0; round <= o.rounds; round++) {
     let ms = 0;
+    let decodeMs = 0;
     let updates = 0;
     for (let m = 0; m < perPass; m++) {
       for (const a of agents) {
-        const delta = a.deltas.next(++seq, (now += 1));
+        const frame = encodeMessage(a.deltas.next(++seq, (now += 1)));
+        const decodeStarted = performance.now();
+        const delta = decodeSourceMessage(frame, 64 * 1024 * 1024) as Delta;
         const started = performance.now();
         const stats = state.mergeMessage(a.source, delta, (ref) => (ref === 0 ? a.lineage : undefined));
         ms += performance.now() - started;
+        decodeMs += started - decodeStarted;
         updates += stats.groups;
       }
     }
     rates.push(updates / (ms / 1000));
+    decodeRates.push(updates / (decodeMs / 1000));
   }
-  return { groups: state.stats().groups, updatesPerRound: perPass * agents.length * Math.min(o.updatesPerMessage, o.services * o.keysPerService), firstPass: rates[0] ?? 0, steady: rates.slice(1) };
+  return {
+    groups: state.stats().groups, updatesPerRound: perPass * agents.length * Math.min(o.updatesPerMessage, o.services * o.keysPerService),
+    firstPass: rates[0] ?? 0, steady: rates.slice(1), decode: decodeRates.slice(1),
+  };
 }
 
 export interface EndToEndMerge {
@@ -150,6 +164,7 @@ export async function mergeBench(ctx: BenchContext): Promise<BenchResult> {
         rows: [
           ['HubState.mergeMessage, first pass (groups created)', round(inProcess.firstPass), null, 'in process, merge calls only'],
           ['HubState.mergeMessage, steady state (median of rounds)', round(steady), null, `rounds: ${inProcess.steady.map((r) => round(r, 3)).join(', ')}`],
+          ['decodeSourceMessage (unpack + validate), steady state', round(median(inProcess.decode)), null, 'in process, the same frames'],
           ['real hub: decode + validate + merge + ack', round(e2e.perSecond), round(e2e.perHubCpuSecond),
             `${round(e2e.messages / e2e.seconds)} msg/s, ${round(e2e.bytesPerUpdate)} B/update, hub ${round(e2e.hubCpuShare * 100)}% of a core, driver ${round(e2e.driverCpuShare * 100)}%`],
         ],

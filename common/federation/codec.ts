@@ -1,7 +1,7 @@
 import { Packr, Unpackr } from 'msgpackr';
 import type { z } from 'zod';
 import { FederationError } from './errors.js';
-import { type HubMessage, HubMessageSchema, type SourceMessage, SourceMessageSchema } from './messages.js';
+import { DeltaSchema, HelloSchema, type HubMessage, HubMessageSchema, type SourceMessage, SourceMessageSchema, SyncSchema } from './messages.js';
 
 /**
  * msgpackr with records: repeated object shapes (groups, samples) are described once per frame.
@@ -15,7 +15,8 @@ export function encodeMessage(message: SourceMessage | HubMessage): Buffer {
   return packr.pack(message);
 }
 
-function decodeWith<T>(schema: z.ZodType<T>, frame: Buffer, maxBytes: number): T {
+/** `pick` may name a narrower schema for the decoded value (undefined: `schema`, whose errors name the problem). */
+function decodeWith<T>(schema: z.ZodType<T>, frame: Buffer, maxBytes: number, pick?: (raw: unknown) => z.ZodType<T> | undefined): T {
   if (frame.length > maxBytes) {
     throw new FederationError('CN_ERR_FRAME_TOO_LARGE', `frame of ${frame.length} bytes exceeds the limit of ${maxBytes}`);
   }
@@ -25,7 +26,7 @@ function decodeWith<T>(schema: z.ZodType<T>, frame: Buffer, maxBytes: number): T
   } catch (err) {
     throw new FederationError('CN_ERR_BAD_MESSAGE', `undecodable frame: ${(err as Error).message}`);
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = (pick?.(raw) ?? schema).safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join('.') || '(root)' : '(root)';
@@ -34,9 +35,18 @@ function decodeWith<T>(schema: z.ZodType<T>, frame: Buffer, maxBytes: number): T
   return parsed.data;
 }
 
+/**
+ * The schema of a message by its type, so a frame is validated against its own schema directly (a
+ * third of the cost of going through the discriminated union for a delta of 1,000 groups).
+ */
+const SOURCE_SCHEMAS: Readonly<Record<string, z.ZodType<SourceMessage>>> = { hello: HelloSchema, sync: SyncSchema, delta: DeltaSchema };
+
 /** Decodes and validates a frame a hub received from a source. Throws FederationError. */
 export function decodeSourceMessage(frame: Buffer, maxBytes: number): SourceMessage {
-  return decodeWith(SourceMessageSchema, frame, maxBytes);
+  return decodeWith(SourceMessageSchema, frame, maxBytes, (raw) => {
+    const t = typeof raw === 'object' && raw !== null ? (raw as { t?: unknown }).t : undefined;
+    return typeof t === 'string' && Object.hasOwn(SOURCE_SCHEMAS, t) ? SOURCE_SCHEMAS[t] : undefined;
+  });
 }
 
 /** Decodes and validates a frame a source received from a hub. Throws FederationError. */

@@ -18,15 +18,13 @@ export function compareSamples(a: Occurrence, b: Occurrence): number {
  */
 export function mergeSamples(held: readonly Occurrence[], incoming: readonly Occurrence[], cap: number): readonly Occurrence[] {
   if (incoming.length === 0) return held;
-  let known: Set<string> | undefined;
   let merged: Occurrence[] | undefined;
   const oldest = held.length >= cap ? held[held.length - 1] : undefined;
   for (const sample of incoming) {
     // A full list only takes samples newer than its oldest one.
     if (oldest !== undefined && compareSamples(sample, oldest) >= 0) continue;
-    known ??= new Set(held.map((s) => s.uuid));
-    if (known.has(sample.uuid)) continue;
-    known.add(sample.uuid);
+    // Lists are short (the caps are tens): a scan costs less than building a set of uuids.
+    if (hasUuid(merged ?? held, sample.uuid)) continue;
     merged ??= held.slice();
     merged.push(sample);
   }
@@ -34,4 +32,9 @@ export function mergeSamples(held: readonly Occurrence[], incoming: readonly Occ
   merged.sort(compareSamples);
   if (merged.length > cap) merged.length = cap;
   return merged;
+}
+
+function hasUuid(list: readonly Occurrence[], uuid: string): boolean {
+  for (const s of list) if (s.uuid === uuid) return true;
+  return false;
 }

@@ -1,3 +1,4 @@
+import type { SourceGroup } from '../../common/federation/link-source.js';
 import type { Delta, Sync, WireOccurrence, WireTarget } from '../../common/federation/messages.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import { WireStringDecoder } from '../../common/federation/string-table.js';
@@ -146,9 +147,10 @@ export class HubState {
       return id;
     };
     // Resolve every sample first: a bad reference rejects the whole message before anything merges.
+    // Most updates carry no sample: those are used as they came (no copy per group).
     const services = message.services.map((service) => ({
       name: service.name,
-      groups: service.groups.map((g) => ({ ...g, samples: g.samples.map(resolveSample) })),
+      groups: service.groups.map((g): SourceGroup => (g.samples.length === 0 ? (g as SourceGroup) : { ...g, samples: g.samples.map(resolveSample) })),
     }));
     for (const service of services) {
       for (const update of service.groups) {

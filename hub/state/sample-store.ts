@@ -127,23 +127,61 @@ function headlineOf(o: Occurrence): { class: string; message: string } {
 }
 
 /**
+ * What a held sample adds to its group's charge, computed once: a held sample never changes, and a
+ * group's charge is computed again on every change of its samples (every sample, not only the new
+ * ones). `text`: its classes, messages and URL; its stack traces are counted per group (shared ones once).
+ */
+interface SampleCharge {
+  readonly bytes: number;
+  readonly text: number;
+}
+
+const chargeOfSample = new WeakMap<Occurrence, SampleCharge>();
+/** Characters of each stack trace's lines (interned traces are shared by many samples). */
+const stackText = new WeakMap<readonly string[], number>();
+
+function sampleCharge(o: Occurrence): SampleCharge {
+  let c = chargeOfSample.get(o);
+  if (c === undefined) {
+    let text = o.http === null ? 0 : o.http.url.length + 1;
+    for (const d of o.chain) text += d.class.length + d.message.length + 2;
+    c = { bytes: sampleBytes(o), text };
+    chargeOfSample.set(o, c);
+  }
+  return c;
+}
+
+function linesText(lines: readonly string[]): number {
+  let n = stackText.get(lines);
+  if (n === undefined) {
+    n = 0;
+    for (const line of lines) n += line.length + 1;
+    stackText.set(lines, n);
+  }
+  return n;
+}
+
+/**
  * A group's charge: its samples' bytes plus an upper bound of its search text (key, classes,
  * messages, URLs, and the lines of each distinct stack trace, at most SEARCH_TEXT_CHARS).
  */
 function chargeOf(group: HubGroup): number {
   let bytes = 0;
   let text = group.key.length;
-  const stacks = new Set<readonly string[]>();
+  // Distinct stack traces: a short list is cheaper than a set; a set past that (long cause chains).
+  const stacks: (readonly string[])[] = [];
+  let many: Set<readonly string[]> | undefined;
   for (const o of group.samples) {
-    bytes += sampleBytes(o);
+    const c = sampleCharge(o);
+    bytes += c.bytes;
+    text += c.text;
     for (const d of o.chain) {
-      text += d.class.length + d.message.length + 2;
-      if (d.stacktrace !== null && !stacks.has(d.stacktrace)) {
-        stacks.add(d.stacktrace);
-        for (const line of d.stacktrace) text += line.length + 1;
-      }
+      const st = d.stacktrace;
+      if (st === null || (many !== undefined ? many.has(st) : stacks.includes(st))) continue;
+      if (many !== undefined) many.add(st);
+      else if (stacks.push(st) > 32) many = new Set(stacks);
+      text += linesText(st);
     }
-    if (o.http !== null) text += o.http.url.length + 1;
   }
   return bytes + Math.min(text, SEARCH_TEXT_CHARS) + 32;
 }

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Delta, WireGroup } from '../../../common/federation/messages.js';
 import type { Occurrence } from '../../../common/occurrence.js';
 import { HubState } from '../../../hub/state/hub-state.js';
+import { sampleBytes } from '../../../hub/state/sample-size.js';
+import { SEARCH_TEXT_CHARS } from '../../../hub/state/search-text.js';
 import { occurrence, wireGroup } from '../../helpers/builders.js';
 
 const T0 = 1_700_000_000_000;
@@ -37,6 +39,32 @@ describe('SampleStore', () => {
     expect(k1[0]?.chain[0]?.stacktrace).toBe(k1[1]?.chain[0]?.stacktrace);
     expect(k1[0]?.chain[0]?.stacktrace).toBe(k2[0]?.chain[0]?.stacktrace);
     expect(state.samples.intern.hits).toBeGreaterThan(0);
+  });
+
+  it('charges a group its samples\' bytes and its search text, each distinct stack trace once, however the samples changed', () => {
+    const { state, merge } = setup(64 * 1024 * 1024, 20);
+    // A long cause chain of distinct traces (more than a short list holds), and traces shared across samples.
+    const deep = (uuid: string, ts: number): Occurrence =>
+      occurrence(uuid, ts, { chain: Array.from({ length: 40 }, (_, i) => ({ class: `C${i}`, message: `m${i}`, stacktrace: [`at f${i}(F.java:${i})`, ...STACK.slice(0, 2)] })) });
+    merge([wireGroup('k', [[0, 1]], { samples: [sample('u1', T0), deep('d1', T0 + 1)] })]);
+    merge([wireGroup('k', [[0, 2]], { samples: [sample('u2', T0 + 2), deep('d2', T0 + 3)] })]);
+    const samples = state.group('checkout', 'k')?.samples ?? [];
+    expect(samples).toHaveLength(4);
+    let text = 'k'.length;
+    const stacks = new Set<string>();
+    for (const o of samples) {
+      for (const d of o.chain) {
+        text += d.class.length + d.message.length + 2;
+        const lines = (d.stacktrace ?? []).join('\n');
+        if (!stacks.has(lines)) {
+          stacks.add(lines);
+          for (const line of d.stacktrace ?? []) text += line.length + 1;
+        }
+      }
+      if (o.http !== null) text += o.http.url.length + 1;
+    }
+    const bytes = samples.reduce((n, o) => n + sampleBytes(o), 0);
+    expect(state.samples.bytes).toBe(bytes + Math.min(text, SEARCH_TEXT_CHARS) + 32);
   });
 
   it('takes the samples of the least recently updated groups first and keeps their counts', () => {
