@@ -49,15 +49,30 @@ try {
   });
   const base = `http://127.0.0.1:${port}/`;
 
-  // Wait (with a deadline) until every demo service has several groups and some history.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await fetch(`${base}api/v1/services`).then((r) => r.json()).catch(() => ({ items: [] }));
-    const ready = res.items.length === config.demo.services.length && res.items.every((s) => s.groups >= 4 && s.total_count >= 40);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`demo data did not arrive within 60 s: ${JSON.stringify(res).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const poll = async (what, probe, timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe().catch(() => undefined);
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const getJson = (path) => fetch(`${base}${path}`).then((r) => r.json());
+
+  // Every demo service has errors; then one is resolved, so that it shows as regressed when it recurs.
+  await poll('demo data did not arrive', async () => {
+    const res = await getJson('api/v1/services');
+    return res.items.length === config.demo.services.length && res.items.every((s) => s.groups >= 4);
+  }, 60_000);
+  const resolved = (await getJson('api/v1/services/checkout/errors?sort=count&order=asc')).items[0].key;
+  await fetch(`${base}api/v1/services/checkout/errors/${encodeURIComponent(resolved).replace(/\./g, '%2E')}/resolve`, { method: 'POST' });
+  // A few minutes of history, so the chart shows more than one bar.
+  console.log('waiting for three minutes of history…');
+  await poll('three minutes of history did not accumulate', async () => {
+    const s = await getJson('api/v1/services/checkout');
+    return s.series.minutes.values.filter((v) => v > 0).length >= 3 && s.regressed_errors > 0;
+  }, 300_000);
 
   browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1360, height: 860 }, colorScheme: 'light' });
@@ -75,7 +90,7 @@ try {
     await shoot('#/checkout', join(ROOT, 'docs', 'screenshot.png'), '[data-testid="error-list"] tbody tr');
   } else {
     await mkdir(outDir, { recursive: true });
-    const key = (await fetch(`${base}api/v1/services/checkout/errors?sort=count`).then((r) => r.json())).items[0].key;
+    const key = (await getJson('api/v1/services/checkout/errors?sort=count')).items[0].key;
     await shoot('#/', join(outDir, 'overview.png'), '[data-testid="services"] tbody tr');
     await shoot('#/checkout', join(outDir, 'service.png'), '[data-testid="error-list"] tbody tr');
     await shoot(`#/checkout/errors/${encodeURIComponent(key)}`, join(outDir, 'error.png'), '[data-testid="stack-trace"]');

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Fleet } from '../../demo/fleet.js';
@@ -99,6 +100,7 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
   let pageErrors: string[] = [];
 
   beforeAll(async () => {
+    if (!existsSync(new URL('../../ui/dist/index.html', import.meta.url))) throw new Error('the UI is not built: run `npm run build` (npm test does)');
     shop = await FixtureTarget.start({ kind: 'body', body: JSON.stringify(shopPayload()) });
     many = await FixtureTarget.start({ kind: 'body', body: JSON.stringify(manyPayload()) });
     fleet = await Fleet.start({ services: ['checkout', 'search'], targetsPerService: 2, seed: 7 });
