@@ -14,16 +14,20 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/** esbuild names bundles `app-<HASH>.js`: their content never changes under a name. */
+const HASHED = /-[A-Z0-9]{8}\.(js|css)(\.map)?$/;
+
 /**
  * Serves the UI build (`ui/dist`) for GET requests no API route answered. Paths are confined to the
- * directory; unknown paths 404. Does nothing when the UI is not built.
+ * directory; unknown paths 404. The UI is looked for on each request that needs it, so building it
+ * after the hub started works. Hashed bundles are cached for good, `index.html` never; the page may
+ * not be framed by other sites (it has a Resolve button) and types are not sniffed.
  */
 export function staticUi(dir: string) {
   const root = normalize(dir);
-  const enabled = existsSync(join(root, 'index.html'));
   return async (ctx: Context, next: Next): Promise<void> => {
     await next();
-    if (!enabled || ctx.method !== 'GET' || ctx.status !== 404 || ctx.body !== undefined) return;
+    if (ctx.method !== 'GET' || ctx.status !== 404 || ctx.body !== undefined) return;
     let rel: string;
     try {
       rel = decodeURIComponent(ctx.path);
@@ -32,7 +36,7 @@ export function staticUi(dir: string) {
     }
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = normalize(join(root, rel));
-    if (!file.startsWith(root + sep)) return;
+    if (!file.startsWith(root + sep) || !existsSync(join(root, 'index.html'))) return;
     try {
       if (!(await stat(file)).isFile()) return;
     } catch {
@@ -40,7 +44,10 @@ export function staticUi(dir: string) {
     }
     ctx.status = 200;
     ctx.type = TYPES[extname(file)] ?? 'application/octet-stream';
-    ctx.set('Cache-Control', rel === '/index.html' ? 'no-cache' : 'public, max-age=3600');
+    ctx.set('Cache-Control', rel === '/index.html' ? 'no-cache' : HASHED.test(rel) ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Content-Security-Policy', "frame-ancestors 'none'");
     ctx.body = await readFile(file);
   };
 }
