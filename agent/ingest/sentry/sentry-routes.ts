@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { keyFromRequest } from './auth.js';
-import { decodeContentEncoding, readRequestBody } from './read-body.js';
+import { BodyError, decodeContentEncoding, readRequestBody } from '../request-body.js';
 import { SentryIngestError } from './sentry-error.js';
 import type { IngestAnswer, SentryIngest } from './sentry-ingest.js';
 import type { SentryMetrics } from './sentry-metrics.js';
@@ -80,9 +80,9 @@ export function sentryRoutes(deps: SentryRoutesDeps): Router {
     const headerKey = keyFromRequest(ctx.headers as Record<string, string>, ctx.query);
     // The body is read (bounded) even when the key is wrong, so the client reads the status rather
     // than a reset connection; it is decompressed and parsed only after the key is checked.
-    const raw = await readRequestBody(ctx.req, deps.maxBodyBytes);
+    const raw = await readRequestBody(ctx.req, deps.maxBodyBytes).catch(asSentryError);
     if (headerKey !== undefined || endpoint === 'store') deps.ingest.authenticate(projectId, headerKey);
-    const body = await decodeContentEncoding(raw, ctx.get('content-encoding') || undefined, deps.maxBodyBytes);
+    const body = await decodeContentEncoding(raw, ctx.get('content-encoding') || undefined, deps.maxBodyBytes).catch(asSentryError);
     if (endpoint === 'store') return deps.ingest.store(deps.ingest.authenticate(projectId, headerKey), body, now());
     return deps.ingest.envelope(projectId, headerKey, body, now());
   }
@@ -102,4 +102,9 @@ export function sentryRoutes(deps: SentryRoutesDeps): Router {
   }
 
   return router;
+}
+
+/** A body failure is a Sentry refusal of the same name. */
+function asSentryError(err: unknown): never {
+  throw err instanceof BodyError ? new SentryIngestError(err.reason, err.message) : err;
 }

@@ -1,10 +1,9 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeContentEncoding } from '../../../../agent/ingest/sentry/read-body.js';
-import { SentryIngestError } from '../../../../agent/ingest/sentry/sentry-error.js';
+import { BodyError, decodeContentEncoding } from '../../../agent/ingest/request-body.js';
 
 const text = '{"event_id":"x"}\n{"type":"event"}\n{}\n';
-const reasonOf = async (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => (err instanceof SentryIngestError ? err.reason : String(err)));
+const reasonOf = async (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => (err instanceof BodyError ? err.reason : String(err)));
 
 describe('decodeContentEncoding', () => {
   it('undoes gzip, deflate (zlib and raw), br and a list of encodings', async () => {
