@@ -146,8 +146,14 @@ export type AggregateItem = (ParsedAggregate & { readonly keyCut?: true; readonl
 /** An element of `aggregated_errors` that is not a usable aggregate (dropped as `aggregate_invalid`). */
 export const INVALID_AGGREGATE: { readonly invalid: true } = Object.freeze({ invalid: true });
 
+/** True for the item of an element that is not a usable aggregate. */
 export const isInvalidAggregate = (item: AggregateItem): item is typeof INVALID_AGGREGATE => item === INVALID_AGGREGATE;
 
+/**
+ * Reads one element of `aggregated_errors` (see AggregateItem).
+ * Example: `{aggregation_key: 'k', total_count: 3}` gives key 'k', total 3, severity 'error', no samples;
+ * `{total_count: 3}` gives INVALID_AGGREGATE.
+ */
 export function readAggregate(raw: unknown, limits: Limits): AggregateItem {
   const item = RawAggregateSchema.safeParse(raw);
   if (!item.success) return INVALID_AGGREGATE;
