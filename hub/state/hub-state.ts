@@ -159,7 +159,7 @@ export class HubState {
         const samplesBefore = group.samples;
         const outcome = mergeGroup(group, update, known, this.options.samplesPerGroup, now);
         // The store interns the new samples: `added` are the copies the group holds.
-        const added = group.samples !== samplesBefore ? this.samples.samplesChanged(group, samplesBefore) : outcome.added;
+        const added = group.samples !== samplesBefore ? this.samples.samplesChanged(group, samplesBefore, outcome.added) : outcome.added;
         if (outcome.grew > 0) this.recordGrowth(group, now, outcome.grew);
         stats.groups++;
         stats.grew += outcome.grew;

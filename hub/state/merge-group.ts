@@ -66,8 +66,10 @@ export function mergeGroup(group: HubGroup, update: SourceGroup, lineageIds: (re
   if (update.samples.length > 0) {
     group.samples = mergeSamples(before, update.samples, samplesCap);
     if (group.samples !== before) {
+      // What the merge added came from the update (a few samples), not from the held list: look for
+      // the update's samples in the result instead of each result sample in the held list.
       for (const s of group.samples) {
-        if (before.includes(s)) continue;
+        if (!update.samples.includes(s) || before.includes(s)) continue;
         newSamples++;
         (added ??= []).push(s);
         newestNew = Math.max(newestNew, s.timestamp);

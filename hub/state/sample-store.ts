@@ -21,7 +21,7 @@ export interface SampleStoreOptions {
  */
 export class SampleStore {
   readonly intern: InternTable;
-  private readonly lru: LRUCache<HubGroup, number>;
+  private readonly lru: LRUCache<HubGroup, GroupCharge>;
   /** Samples held by all groups. */
   samples = 0;
   /** Groups whose samples the budget took, since start. */
@@ -29,9 +29,9 @@ export class SampleStore {
 
   constructor(readonly options: SampleStoreOptions) {
     this.intern = new InternTable(options.internBytes ?? Math.min(64 * 1024 * 1024, Math.floor(options.budgetBytes / 8)));
-    this.lru = new LRUCache<HubGroup, number>({
+    this.lru = new LRUCache<HubGroup, GroupCharge>({
       maxSize: options.budgetBytes,
-      sizeCalculation: (charge) => charge,
+      sizeCalculation: chargeBytes,
       dispose: (_charge, group, reason) => {
         if (reason === 'evict') this.dropSamples(group);
       },
@@ -49,31 +49,31 @@ export class SampleStore {
   }
 
   /**
-   * After a merge changed `group.samples` (from `before`): interns the new samples, updates the
-   * headline, invalidates the search text and charges the group as most recently updated. Returns the
-   * new samples as the group now holds them (interned copies), newest first.
+   * After a merge changed `group.samples` (from `before`, adding `added`): interns the new samples,
+   * updates the headline, invalidates the search text and charges the group as most recently updated.
+   * Returns the new samples as the group now holds them (interned copies), newest first.
    */
-  samplesChanged(group: HubGroup, before: readonly Occurrence[]): readonly Occurrence[] {
-    const after = group.samples;
-    let replaced: Occurrence[] | undefined;
-    const added: Occurrence[] = [];
-    for (let i = 0; i < after.length; i++) {
-      const s = after[i] as Occurrence;
-      if (before.includes(s)) continue;
-      replaced ??= after.slice();
-      const interned = this.intern.occurrence(s);
-      replaced[i] = interned;
-      added.push(interned);
+  samplesChanged(group: HubGroup, before: readonly Occurrence[], added: readonly Occurrence[]): readonly Occurrence[] {
+    let interned: readonly Occurrence[] = added;
+    if (added.length > 0) {
+      const replaced = group.samples.slice();
+      interned = added.map((s) => {
+        const copy = this.intern.occurrence(s);
+        replaced[replaced.indexOf(s)] = copy;
+        return copy;
+      });
+      group.samples = replaced;
     }
-    if (replaced !== undefined) group.samples = replaced;
     const newest = group.samples[0];
     if (newest !== undefined && newest !== before[0]) group.headline = headlineOf(newest);
     if (group.samples.length > 0) group.samplesEvicted = false;
     this.samples += group.samples.length - before.length;
     group.searchText = null;
-    this.charge(group);
+    const held = this.lru.peek(group);
+    // Added samples are the newest kept, so what the change dropped is the oldest of `before`.
+    this.charge(group, held === undefined ? undefined : chargeChange(held, group, before, before.slice(group.samples.length - interned.length), interned));
     // The charge may have cut the list (a group larger than the whole budget).
-    return added.filter((s) => group.samples.includes(s));
+    return interned.filter((s) => group.samples.includes(s));
   }
 
   /**
@@ -89,20 +89,21 @@ export class SampleStore {
     }
   }
 
-  private charge(group: HubGroup): void {
+  /** Charges `group` as most recently updated; `known` is its charge when the caller worked it out. */
+  private charge(group: HubGroup, known?: GroupCharge): void {
     if (group.samples.length === 0) {
       this.lru.delete(group);
       return;
     }
-    let charge = chargeOf(group);
-    if (charge > this.options.budgetBytes && group.samples.length > 1) {
+    let charge = known ?? chargeOf(group);
+    if (chargeBytes(charge) > this.options.budgetBytes && group.samples.length > 1) {
       // One group larger than the whole budget keeps only its newest sample.
       this.samples -= group.samples.length - 1;
       group.samples = group.samples.slice(0, 1);
       group.searchText = null;
       charge = chargeOf(group);
     }
-    if (charge > this.options.budgetBytes) {
+    if (chargeBytes(charge) > this.options.budgetBytes) {
       this.lru.delete(group);
       this.dropSamples(group);
       return;
@@ -162,10 +163,22 @@ function linesText(lines: readonly string[]): number {
 }
 
 /**
- * A group's charge: its samples' bytes plus an upper bound of its search text (key, classes,
- * messages, URLs, and the lines of each distinct stack trace, at most SEARCH_TEXT_CHARS).
+ * A group's charge, in parts: its samples' bytes, and the characters of its search text without the
+ * cap (key, classes, messages, URLs, and the lines of each distinct stack trace), so that a change of a
+ * few samples can be charged from the parts it changed (`chargeChange`) instead of every sample again.
  */
-function chargeOf(group: HubGroup): number {
+interface GroupCharge {
+  readonly bytes: number;
+  readonly text: number;
+}
+
+/** The bytes a group is charged: its samples plus its search text, at most SEARCH_TEXT_CHARS. */
+function chargeBytes(c: GroupCharge): number {
+  return c.bytes + Math.min(c.text, SEARCH_TEXT_CHARS) + 32;
+}
+
+/** A group's charge computed from all its samples. */
+function chargeOf(group: HubGroup): GroupCharge {
   let bytes = 0;
   let text = group.key.length;
   // Distinct stack traces: a short list is cheaper than a set; a set past that (long cause chains).
@@ -183,5 +196,57 @@ function chargeOf(group: HubGroup): number {
       text += linesText(st);
     }
   }
-  return bytes + Math.min(text, SEARCH_TEXT_CHARS) + 32;
+  return { bytes, text };
+}
+
+/**
+ * The charge of `group` after a merge took its samples from `before` (charged `held`) to
+ * `group.samples` by adding `added` and dropping `dropped`: the parts of the samples that came and
+ * went, and the text of the stack traces that only they held (looked up in the short sample lists).
+ * Equal to `chargeOf(group)` (a property test checks it).
+ */
+function chargeChange(held: GroupCharge, group: HubGroup, before: readonly Occurrence[], dropped: readonly Occurrence[], added: readonly Occurrence[]): GroupCharge {
+  let { bytes, text } = held;
+  for (const o of added) {
+    const c = sampleCharge(o);
+    bytes += c.bytes;
+    text += c.text;
+  }
+  for (const o of dropped) {
+    const c = sampleCharge(o);
+    bytes -= c.bytes;
+    text -= c.text;
+  }
+  // A trace is new when no sample before held it, gone when no sample after holds it; each counted once.
+  text += tracesOnlyIn(added, before);
+  text -= tracesOnlyIn(dropped, group.samples);
+  return { bytes, text };
+}
+
+/** Text of the distinct stack traces of `samples` that no sample of `others` holds. */
+function tracesOnlyIn(samples: readonly Occurrence[], others: readonly Occurrence[]): number {
+  let text = 0;
+  for (let i = 0; i < samples.length; i++) {
+    for (const d of (samples[i] as Occurrence).chain) {
+      const st = d.stacktrace;
+      if (st === null || holdsTrace(others, st) || seenBefore(samples, i, d, st)) continue;
+      text += linesText(st);
+    }
+  }
+  return text;
+}
+
+function holdsTrace(samples: readonly Occurrence[], st: readonly string[]): boolean {
+  for (const o of samples) for (const d of o.chain) if (d.stacktrace === st) return true;
+  return false;
+}
+
+/** `st` appears earlier in `samples` (before sample `i`, or earlier in sample i's own chain than `detail`). */
+function seenBefore(samples: readonly Occurrence[], i: number, detail: { stacktrace: readonly string[] | null }, st: readonly string[]): boolean {
+  for (let j = 0; j < i; j++) for (const d of (samples[j] as Occurrence).chain) if (d.stacktrace === st) return true;
+  for (const d of (samples[i] as Occurrence).chain) {
+    if (d === detail) return false;
+    if (d.stacktrace === st) return true;
+  }
+  return false;
 }

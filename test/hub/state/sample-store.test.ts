@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Delta, WireGroup } from '../../../common/federation/messages.js';
 import type { Occurrence } from '../../../common/occurrence.js';
+import type { HubGroup } from '../../../hub/state/group.js';
 import { HubState } from '../../../hub/state/hub-state.js';
 import { sampleBytes } from '../../../hub/state/sample-size.js';
 import { SEARCH_TEXT_CHARS } from '../../../hub/state/search-text.js';
@@ -28,6 +29,26 @@ function setup(budgetBytes: number, samplesPerGroup = 5) {
 const sample = (uuid: string, ts: number, message = `boom ${uuid}`): Occurrence =>
   occurrence(uuid, ts, { chain: [{ class: 'java.lang.IllegalStateException', message, stacktrace: [...STACK] }] });
 
+/** A group's charge by the formula: its samples' bytes, plus its search text (each distinct stack trace once) up to the cap. */
+function expectedCharge(group: HubGroup | undefined): number {
+  if (group === undefined) return 0;
+  let text = group.key.length;
+  const stacks = new Set<string>();
+  for (const o of group.samples) {
+    for (const d of o.chain) {
+      text += d.class.length + d.message.length + 2;
+      const lines = (d.stacktrace ?? []).join('\n');
+      if (!stacks.has(lines)) {
+        stacks.add(lines);
+        for (const line of d.stacktrace ?? []) text += line.length + 1;
+      }
+    }
+    if (o.http !== null) text += o.http.url.length + 1;
+  }
+  const bytes = group.samples.reduce((n, o) => n + sampleBytes(o), 0);
+  return bytes + Math.min(text, SEARCH_TEXT_CHARS) + 32;
+}
+
 describe('SampleStore', () => {
   it('stores identical stack traces once, across samples and groups', () => {
     const { state, merge } = setup(64 * 1024 * 1024);
@@ -48,23 +69,33 @@ describe('SampleStore', () => {
       occurrence(uuid, ts, { chain: Array.from({ length: 40 }, (_, i) => ({ class: `C${i}`, message: `m${i}`, stacktrace: [`at f${i}(F.java:${i})`, ...STACK.slice(0, 2)] })) });
     merge([wireGroup('k', [[0, 1]], { samples: [sample('u1', T0), deep('d1', T0 + 1)] })]);
     merge([wireGroup('k', [[0, 2]], { samples: [sample('u2', T0 + 2), deep('d2', T0 + 3)] })]);
-    const samples = state.group('checkout', 'k')?.samples ?? [];
-    expect(samples).toHaveLength(4);
-    let text = 'k'.length;
-    const stacks = new Set<string>();
-    for (const o of samples) {
-      for (const d of o.chain) {
-        text += d.class.length + d.message.length + 2;
-        const lines = (d.stacktrace ?? []).join('\n');
-        if (!stacks.has(lines)) {
-          stacks.add(lines);
-          for (const line of d.stacktrace ?? []) text += line.length + 1;
-        }
-      }
-      if (o.http !== null) text += o.http.url.length + 1;
-    }
-    const bytes = samples.reduce((n, o) => n + sampleBytes(o), 0);
-    expect(state.samples.bytes).toBe(bytes + Math.min(text, SEARCH_TEXT_CHARS) + 32);
+    expect(state.group('checkout', 'k')?.samples).toHaveLength(4);
+    expect(state.samples.bytes).toBe(expectedCharge(state.group('checkout', 'k')));
+  });
+
+  it('charges what the formula gives after any sequence of merges (older and newer samples, shared and distinct traces)', () => {
+    const traces = [STACK, STACK.slice(0, 3), ['at a(A.java:1)'], STACK.slice(5)];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 })), { minLength: 1, maxLength: 4 })), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        (updates, cap) => {
+          const { state, merge } = setup(64 * 1024 * 1024, cap);
+          let uuid = 0;
+          for (const [k, samples] of updates) {
+            merge([wireGroup(`k${k}`, [[0, ++uuid]], {
+              samples: samples.map(([ts, chain]) => occurrence(`u${++uuid}`, T0 + ts, {
+                // Trace 4 stands for none; the same trace twice in one chain is counted once.
+                chain: (chain.length === 0 ? [0] : chain).map((t, i) => ({ class: `C${t}`, message: `m${i}`, stacktrace: t === 4 ? null : [...(traces[t] as string[])] })),
+              })),
+            })]);
+          }
+          let expected = 0;
+          for (const g of state.services.get('checkout')?.values() ?? []) if (g.samples.length > 0) expected += expectedCharge(g);
+          expect(state.samples.bytes).toBe(expected);
+        },
+      ),
+    );
   });
 
   it('takes the samples of the least recently updated groups first and keeps their counts', () => {
