@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { type Dispatcher, errors, request } from 'undici';
+import type { BodyBuffer } from './body-buffers.js';
 import { ScrapeError } from './scrape-error.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -25,6 +26,11 @@ export interface FetchOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** TLS server name to send and check (`tls_config.server_name`). */
   readonly servername?: string;
+  /**
+   * Read the body into this buffer (the caller's, reused from scrape to scrape) instead of keeping
+   * undici's chunks and joining them; `body` is then a view of it, valid until the caller reuses it.
+   */
+  readonly into?: BodyBuffer;
 }
 
 /**
@@ -61,6 +67,7 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
     throw new ScrapeError('body_too_large', `body of ${declared} bytes exceeds the limit of ${options.maxBytes}`);
   }
   const hash = createHash('sha1');
+  const into = options.into;
   const chunks: Buffer[] = [];
   let bytes = 0;
   try {
@@ -71,7 +78,8 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
         throw new ScrapeError('body_too_large', `body exceeds the limit of ${options.maxBytes} bytes`);
       }
       hash.update(chunk);
-      chunks.push(chunk);
+      if (into !== undefined) into.append(chunk);
+      else chunks.push(chunk);
     }
   } catch (err) {
     if (err instanceof ScrapeError) throw err;
@@ -84,7 +92,7 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
   return {
     contentType: typeof type === 'string' ? type : undefined,
     get body(): Buffer {
-      joined ??= chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes);
+      joined ??= into !== undefined ? into.bytes : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes);
       return joined;
     },
     encoding: typeof encoding === 'string' ? encoding.toLowerCase() : undefined,

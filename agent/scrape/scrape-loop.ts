@@ -4,6 +4,7 @@ import { type ParsedPayload, PayloadError, type TruncationNotes } from '../../co
 import type { ScraperConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
 import { ClientConfigError, type HttpClient } from '../http/client.js';
+import type { BodyBuffers } from './body-buffers.js';
 import { decodeBody, fetchBody } from './fetch-body.js';
 import { PayloadReader } from './payload-reader.js';
 import { ScrapeError } from './scrape-error.js';
@@ -31,6 +32,8 @@ export interface ScrapeLoopDeps {
   readonly now: () => number;
   /** A shared copy of an aggregation key (the pool's; every target of a service sends the same keys). */
   readonly internKey?: (key: string) => string;
+  /** Reused buffers to read bodies into (the pool's); without them each body is joined from its chunks. */
+  readonly buffers?: BodyBuffers;
 }
 
 /** Spreads targets over the interval deterministically (as Prometheus does), by a hash of the URL. */
@@ -102,6 +105,7 @@ export class ScrapeLoop {
     await semaphore.acquire();
     const started = now();
     let error: ScrapeError | undefined;
+    const into = this.deps.buffers?.take();
     try {
       const client = await this.deps.client.prepare();
       const fetched = await fetchBody(this.target.url, {
@@ -110,6 +114,7 @@ export class ScrapeLoop {
         ...(client.servername === undefined ? {} : { servername: client.servername }),
         timeoutMs: this.config.timeout,
         maxBytes: limits.bodyBytes,
+        ...(into === undefined ? {} : { into }),
       });
       this.health.bytes = fetched.bytes;
       if (fetched.hash === this.lastHash && this.originId !== undefined) {
@@ -132,6 +137,8 @@ export class ScrapeLoop {
       else if (err instanceof ClientConfigError) error = new ScrapeError('client_config', err.message);
       else error = new ScrapeError('invalid_payload', (err as Error).message);
     } finally {
+      // The payload was ingested (or the scrape failed): nothing refers to the body's bytes any more.
+      if (into !== undefined) this.deps.buffers?.give(into);
       semaphore.release();
     }
     const h = this.health;

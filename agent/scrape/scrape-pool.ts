@@ -3,6 +3,7 @@ import type { ServiceConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
 import { HttpClient } from '../http/client.js';
 import { Interner } from '../aggregate/interner.js';
+import { BodyBuffers } from './body-buffers.js';
 import { ScrapeLoop, type ScrapeSink } from './scrape-loop.js';
 import { Semaphore } from './semaphore.js';
 import type { TargetHealth } from './target-health.js';
@@ -26,6 +27,8 @@ export class ScrapePool {
   private readonly semaphore: Semaphore;
   /** One copy of each aggregation key for the loops' payload readers (bounded; a forgotten key is only copied again). */
   private readonly keys = new Interner({ maxEntries: 100_000, maxChars: 16 * 1024 * 1024 });
+  /** Bodies are read into these, reused across scrapes (body-buffers.ts). */
+  private readonly buffers = new BodyBuffers();
 
   constructor(private readonly options: ScrapePoolOptions) {
     this.semaphore = new Semaphore(options.concurrency);
@@ -57,6 +60,7 @@ export class ScrapePool {
         sink: this.options.sink,
         now: this.options.now ?? Date.now,
         internKey: (key) => this.keys.string(key),
+        buffers: this.buffers,
       });
       this.loops.set(id, loop);
       loop.start();
