@@ -21,6 +21,8 @@ const fileName = (n: number) => `journal-${String(n).padStart(6, '0')}.log`;
  */
 export class Journal {
   private handle: FileHandle | undefined;
+  /** The last append or rotation asked for; the next one starts after it. */
+  #last: Promise<void> = Promise.resolve();
   private current = 0;
 
   constructor(private readonly dir: string) {}
@@ -91,26 +93,39 @@ export class Journal {
    * change to the state *before* calling this, so a snapshot either contains the change or was
    * captured before it and the record lands in a file the snapshot does not prune.
    */
-  async append(record: JournalRecord): Promise<void> {
-    const handle = this.handle;
-    if (handle === undefined) throw new Error('journal is not open');
-    const payload = pack(record);
-    const header = Buffer.alloc(8);
-    header.writeUInt32BE(payload.length, 0);
-    header.writeUInt32BE(crc32(payload), 4);
-    await handle.writev([header, payload]);
-    await handle.sync();
+  append(record: JournalRecord): Promise<void> {
+    return this.#serial(async () => {
+      const handle = this.handle;
+      if (handle === undefined) throw new Error('journal is not open');
+      const payload = pack(record);
+      const header = Buffer.alloc(8);
+      header.writeUInt32BE(payload.length, 0);
+      header.writeUInt32BE(crc32(payload), 4);
+      await handle.writev([header, payload]);
+      await handle.sync();
+    });
   }
 
-  /** Starts a new file; returns its number (the snapshot's `journalFrom`). */
-  async rotate(): Promise<number> {
-    const next = await open(join(this.dir, fileName(this.current + 1)), 'a');
-    const old = this.handle;
-    this.current++;
-    this.handle = next;
-    // close() waits for appends still writing to the old file.
-    void old?.close();
-    return this.current;
+  /**
+   * Starts a new file; returns its number (the snapshot's `journalFrom`). Runs after the appends
+   * already asked for, so none of them finds its file closed between its write and its fsync.
+   */
+  rotate(): Promise<number> {
+    return this.#serial(async () => {
+      const next = await open(join(this.dir, fileName(this.current + 1)), 'a');
+      const old = this.handle;
+      this.current++;
+      this.handle = next;
+      await old?.close();
+      return this.current;
+    });
+  }
+
+  /** Appends and rotations one at a time, in the order asked (a failed one does not stop the next). */
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#last.then(op);
+    this.#last = run.then(() => undefined, () => undefined);
+    return run;
   }
 
   /** Deletes files numbered below `from` (they are inside a snapshot now). */
@@ -118,9 +133,12 @@ export class Journal {
     for (const n of await this.files()) if (n < from) await unlink(join(this.dir, fileName(n))).catch(() => undefined);
   }
 
-  async close(): Promise<void> {
-    await this.handle?.close();
-    this.handle = undefined;
+  /** Closes the file once the appends and rotations asked for are done. */
+  close(): Promise<void> {
+    return this.#serial(async () => {
+      await this.handle?.close();
+      this.handle = undefined;
+    });
   }
 }
 

@@ -32,6 +32,20 @@ async function replayAll(): Promise<{ records: JournalRecord[]; torn: [string, n
 }
 
 describe('journal', () => {
+  it('keeps every append made while a snapshot rotates the file (none finds its file closed before its fsync)', async () => {
+    const j = new Journal(dir);
+    await j.replay(1, () => undefined, () => undefined);
+    await j.openForAppend();
+    const asked: Promise<unknown>[] = [];
+    for (let i = 0; i < 300; i++) {
+      asked.push(j.append(resolve(`k${i}`, i)));
+      if (i % 3 === 0) asked.push(j.rotate());
+    }
+    await Promise.all(asked);
+    await j.close();
+    expect((await replayAll()).records.map((r) => r.key)).toEqual(Array.from({ length: 300 }, (_, i) => `k${i}`));
+  });
+
   it('replays what was appended, in order', async () => {
     await written([resolve('a', 1), { op: 'unresolve', service: 's', key: 'a', at: 2 }]);
     expect((await replayAll()).records.map((r) => r.op)).toEqual(['resolve', 'unresolve']);
