@@ -20,8 +20,9 @@ const inflateRawAsync = promisify(inflateRaw);
 const brotliAsync = promisify(brotliDecompress);
 
 /**
- * Request bodies of the agent's ingestion routes (push gateway, Sentry): read with a byte cap, then
- * decompressed with the same cap on the output (DESIGN section 8).
+ * Request bodies of the agent's ingestion routes (push gateway, Sentry), read with a byte cap, then
+ * decompressed with the same cap on the output (DESIGN section 8); scraped bodies are decompressed
+ * the same way (scrape/fetch-body.ts).
  *
  * Reads a request body whole, refusing more than `maxBytes` (declared or counted while reading, so a
  * chunked upload of any size stops at the limit). Throws BodyError `body_too_large`, or

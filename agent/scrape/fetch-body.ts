@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gunzip, inflate } from 'node:zlib';
 import { type Dispatcher, errors, request } from 'undici';
+import { BodyError, decodeContentEncoding } from '../ingest/request-body.js';
 import type { BodyBuffer } from './body-buffers.js';
 import { ScrapeError } from './scrape-error.js';
-
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
 
 /** A body as received (possibly compressed), with the hash that tells whether it changed. */
 export interface FetchedBody {
@@ -101,19 +97,17 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
   };
 }
 
-/** Undoes Content-Encoding with the same byte cap on the output (a gzip bomb stops at maxBytes). */
+/**
+ * Undoes Content-Encoding with the same byte cap on the output (a gzip bomb stops at maxBytes), as the
+ * agent's ingestion routes do (request-body.ts); failures become ScrapeErrors.
+ */
 export async function decodeBody(fetched: FetchedBody, maxBytes: number): Promise<Buffer> {
-  const encoding = fetched.encoding;
-  if (encoding === undefined || encoding === 'identity') return fetched.body;
   try {
-    if (encoding === 'gzip' || encoding === 'x-gzip') return await gunzipAsync(fetched.body, { maxOutputLength: maxBytes });
-    if (encoding === 'deflate') return await inflateAsync(fetched.body, { maxOutputLength: maxBytes });
+    return await decodeContentEncoding(fetched.body, fetched.encoding, maxBytes);
   } catch (err) {
-    const tooLarge = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
-    throw new ScrapeError(tooLarge ? 'body_too_large' : 'decompress',
-      tooLarge ? `decompressed body exceeds the limit of ${maxBytes} bytes` : `cannot decompress ${encoding} body: ${(err as Error).message}`);
+    if (!(err instanceof BodyError)) throw err;
+    throw new ScrapeError(err.reason === 'decompressed_too_large' ? 'body_too_large' : 'decompress', err.message);
   }
-  throw new ScrapeError('decompress', `unsupported content-encoding "${encoding}"`);
 }
 
 function toScrapeError(err: unknown, timeoutMs: number): ScrapeError {
