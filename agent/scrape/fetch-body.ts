@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type Dispatcher, errors, request } from 'undici';
 import { BodyError, decodeContentEncoding } from '../ingest/request-body.js';
-import type { BodyBuffer } from './body-buffers.js';
+import { BodyBuffer } from './body-buffers.js';
+import type { PlainConnection } from './plain-connection.js';
+import { ResponseReader } from './response-reader.js';
 import { ScrapeError } from './scrape-error.js';
 
 /** A body as received (possibly compressed), with the hash that tells whether it changed. */
@@ -16,7 +18,8 @@ export interface FetchedBody {
 }
 
 export interface FetchOptions {
-  readonly dispatcher: Dispatcher;
+  /** The undici dispatcher (connection pool, TLS settings) of an https target. */
+  readonly dispatcher?: Dispatcher;
   readonly timeoutMs: number;
   readonly maxBytes: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -27,7 +30,15 @@ export interface FetchOptions {
    * undici's chunks and joining them; `body` is then a view of it, valid until the caller reuses it.
    */
   readonly into?: BodyBuffer;
+  /**
+   * For a plain-http target: the target's own connection, read without a buffer per socket read
+   * (plain-connection.ts); `dispatcher` and `servername` are then not used.
+   */
+  readonly connection?: PlainConnection;
 }
+
+/** Status line, headers and trailers of a scrape answer together (Node's default cap). */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * GETs a target's error payload with a hard deadline and a byte cap applied while reading (a 100 MB
@@ -35,11 +46,12 @@ export interface FetchOptions {
  * agent, with its credentials, somewhere else). Throws ScrapeError.
  */
 export async function fetchBody(url: string, options: FetchOptions): Promise<FetchedBody> {
+  if (options.connection !== undefined) return fetchPlain(new URL(url), options.connection, options);
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Dispatcher.ResponseData;
   try {
     response = await request(url, {
-      dispatcher: options.dispatcher,
+      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
       signal,
       headers: { accept: 'application/json', 'accept-encoding': 'gzip, deflate', ...options.headers },
       ...(options.servername === undefined ? {} : { servername: options.servername }),
@@ -50,12 +62,10 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
   const { statusCode, headers, body } = response;
   // Destroying the body below emits 'error'; without a listener that would crash the process.
   body.on('error', () => undefined);
-  if (statusCode !== 200) {
+  const refused = refusal(statusCode, headers.location === undefined ? undefined : String(headers.location));
+  if (refused !== undefined) {
     body.destroy();
-    if (statusCode >= 300 && statusCode < 400) {
-      throw new ScrapeError('redirect', `HTTP ${statusCode} (redirect to ${String(headers.location ?? '?').slice(0, 200)} not followed)`);
-    }
-    throw new ScrapeError('http_status', `HTTP ${statusCode}`);
+    throw refused;
   }
   const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > options.maxBytes) {
@@ -95,6 +105,64 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
     hash: hash.digest('base64'),
     bytes,
   };
+}
+
+/** fetchBody over a target's PlainConnection: the same answers and the same ScrapeErrors. */
+async function fetchPlain(url: URL, connection: PlainConnection, options: FetchOptions): Promise<FetchedBody> {
+  const request = requestHead(url, options.headers ?? {});
+  let hash = createHash('sha1');
+  const into = options.into ?? new BodyBuffer();
+  let refused: ScrapeError | undefined;
+  const reader = await connection.exchange(
+    request,
+    () => {
+      // A retried request starts over.
+      hash = createHash('sha1');
+      into.clear();
+      return new ResponseReader({
+        maxHeaderBytes: MAX_HEADER_BYTES,
+        maxBodyBytes: options.maxBytes,
+        onHead: (head) => {
+          refused = refusal(head.status, head.headers.get('location'));
+          return refused === undefined;
+        },
+        onBody: (bytes) => {
+          hash.update(bytes);
+          into.append(bytes);
+        },
+      });
+    },
+    options.timeoutMs,
+  );
+  if (refused !== undefined) throw refused;
+  const headers = reader.head?.headers;
+  const encoding = headers?.get('content-encoding');
+  return {
+    contentType: headers?.get('content-type'),
+    body: into.bytes,
+    encoding: encoding?.toLowerCase(),
+    hash: hash.digest('base64'),
+    bytes: reader.bodyBytes,
+  };
+}
+
+/** The GET sent to a plain-http target. Header names and values from the config must not break the request. */
+function requestHead(url: URL, headers: Readonly<Record<string, string>>): string {
+  let head = `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\naccept: application/json\r\naccept-encoding: gzip, deflate\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) {
+      throw new ScrapeError('client_config', `the header ${JSON.stringify(name.slice(0, 40))} has characters a request header cannot carry`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}\r\n`;
+}
+
+/** Why an answer's status is not a payload (undefined: 200). */
+function refusal(status: number, location: string | undefined): ScrapeError | undefined {
+  if (status === 200) return undefined;
+  if (status >= 300 && status < 400) return new ScrapeError('redirect', `HTTP ${status} (redirect to ${(location ?? '?').slice(0, 200)} not followed)`);
+  return new ScrapeError('http_status', `HTTP ${status}`);
 }
 
 /**

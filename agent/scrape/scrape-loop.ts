@@ -3,10 +3,11 @@ import type { Limits } from '../../common/limits.js';
 import { type ParsedPayload, PayloadError, type TruncationNotes } from '../../common/wire/client-payload.js';
 import type { ScraperConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
-import { ClientConfigError, type HttpClient } from '../http/client.js';
+import { ClientConfigError, HTTP_CLIENT_DEFAULTS, type HttpClient } from '../http/client.js';
 import type { BodyBuffers } from './body-buffers.js';
 import { decodeBody, fetchBody } from './fetch-body.js';
 import { PayloadReader } from './payload-reader.js';
+import { PlainConnection } from './plain-connection.js';
 import { ScrapeError } from './scrape-error.js';
 import type { Semaphore } from './semaphore.js';
 import { addCounts, newHealth, type TargetHealth } from './target-health.js';
@@ -43,6 +44,23 @@ function offsetFor(url: string, intervalMs: number): number {
   return (h >>> 0) % Math.max(1, intervalMs);
 }
 
+/** A plain-http target's connection; undefined for https (or a URL that does not parse: undici reports it). */
+function plainConnectionFor(url: string, now: () => number): PlainConnection | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'http:') return undefined;
+  const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+  return new PlainConnection(host, Number(parsed.port || 80), {
+    connectTimeoutMs: HTTP_CLIENT_DEFAULTS.connectTimeoutMs,
+    keepAliveTimeoutMs: HTTP_CLIENT_DEFAULTS.keepAliveTimeoutMs,
+    now,
+  });
+}
+
 /**
  * Scrapes one target every `refresh_interval`. A failed scrape is recorded as health, never thrown.
  * Owned by the scrape pool; lives until the target leaves discovery.
@@ -57,6 +75,8 @@ export class ScrapeLoop {
   private originId: string | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
+  /** A plain-http target's keep-alive connection (https targets go through the client's undici pool). */
+  private readonly connection: PlainConnection | undefined;
 
   constructor(
     readonly target: ScrapeTarget,
@@ -65,6 +85,7 @@ export class ScrapeLoop {
   ) {
     this.health = newHealth(target.service, target.url, target.labels);
     this.reader = new PayloadReader(deps.internKey);
+    this.connection = plainConnectionFor(target.url, deps.now);
   }
 
   /** The origin currently answering at this URL (undefined before the first good scrape). */
@@ -96,6 +117,7 @@ export class ScrapeLoop {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    this.connection?.close();
     if (forget && this.originId !== undefined) this.deps.sink.forget(this.target.service, this.originId);
   }
 
@@ -115,6 +137,7 @@ export class ScrapeLoop {
         timeoutMs: this.config.timeout,
         maxBytes: limits.bodyBytes,
         ...(into === undefined ? {} : { into }),
+        ...(this.connection === undefined ? {} : { connection: this.connection }),
       });
       this.health.bytes = fetched.bytes;
       if (fetched.hash === this.lastHash && this.originId !== undefined) {
