@@ -1,5 +1,7 @@
-/** A fresh buffer's size: a typical Periskop body (50 keys x 10 samples) is about 280 KB. */
+/** A fresh buffer's size when the body's length is not known; it doubles as the body arrives. */
 const INITIAL_BYTES = 64 * 1024;
+/** The most a declared length reserves up front (a typical Periskop body, 50 keys x 10 samples, is about 280 KB). */
+const MAX_HINTED_BYTES = 1024 * 1024;
 
 /**
  * One body being read: a growable buffer the socket's chunks are copied into as they arrive. Taken
@@ -43,9 +45,9 @@ export class BodyBuffer {
 }
 
 /**
- * Buffers that scraped bodies are read into, reused from scrape to scrape. Undici hands every socket
- * read over as a new ArrayBuffer; copied here and dropped at once, those die young instead of living
- * (and being counted by V8 against its old generation) until a whole body was received and joined.
+ * Buffers that scraped bodies are read into, reused from scrape to scrape. A scrape takes one when its
+ * body's first bytes arrive, not while it waits for an answer, and gives it back once the payload was
+ * ingested, so the buffers in use are those of the bodies being received or read at that moment.
  * The free list holds at most `keepBytes` in all, and never a buffer grown past `largestKept` by an
  * unusually large body, so what it keeps is bounded whatever the targets send. Owned by the scrape
  * pool; lives as long as the agent.
@@ -59,12 +61,22 @@ export class BodyBuffers {
     private readonly largestKept = 2 * 1024 * 1024,
   ) {}
 
-  take(): BodyBuffer {
-    const buffer = this.#free.pop();
-    if (buffer === undefined) return new BodyBuffer();
-    this.#freeBytes -= buffer.capacity;
-    buffer.clear();
-    return buffer;
+  /**
+   * An empty buffer, with room for `expectedBytes` when that is known (a declared Content-Length): a
+   * kept buffer that large if there is one, else a new one of that size, so a body is not copied as
+   * its buffer grows. The hint is capped (a declared length is the target's word, not its bytes).
+   */
+  take(expectedBytes = 0): BodyBuffer {
+    const wanted = Math.min(expectedBytes, MAX_HINTED_BYTES);
+    for (let i = this.#free.length - 1; i >= 0; i--) {
+      const buffer = this.#free[i] as BodyBuffer;
+      if (buffer.capacity < wanted) continue;
+      this.#free.splice(i, 1);
+      this.#freeBytes -= buffer.capacity;
+      buffer.clear();
+      return buffer;
+    }
+    return new BodyBuffer(Math.max(INITIAL_BYTES, wanted));
   }
 
   /** Gives a buffer back once nothing refers to its bytes any more. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Dispatcher, errors, request } from 'undici';
 import { BodyError, decodeContentEncoding } from '../ingest/request-body.js';
-import { BodyBuffer } from './body-buffers.js';
+import { type BodyBuffer, BodyBuffers } from './body-buffers.js';
 import type { PlainConnection } from './plain-connection.js';
 import { ResponseReader } from './response-reader.js';
 import { ScrapeError } from './scrape-error.js';
@@ -15,6 +15,8 @@ export interface FetchedBody {
   readonly bytes: number;
   /** As sent by the target; used to name the problem when the body is not JSON (e.g. an HTML error page). */
   readonly contentType?: string | undefined;
+  /** Gives the body's buffer back to the pool it came from; `body` must not be used afterwards. */
+  release(): void;
 }
 
 export interface FetchOptions {
@@ -26,10 +28,11 @@ export interface FetchOptions {
   /** TLS server name to send and check (`tls_config.server_name`). */
   readonly servername?: string;
   /**
-   * Read the body into this buffer (the caller's, reused from scrape to scrape) instead of keeping
-   * undici's chunks and joining them; `body` is then a view of it, valid until the caller reuses it.
+   * Where the body is read into: a buffer taken from these when its first bytes arrive (the caller's,
+   * reused from scrape to scrape); `body` is then a view of it, valid until `release()`. Without
+   * them, a buffer of its own.
    */
-  readonly into?: BodyBuffer;
+  readonly buffers?: BodyBuffers;
   /**
    * For a plain-http target: the target's own connection, read without a buffer per socket read
    * (plain-connection.ts); `dispatcher` and `servername` are then not used.
@@ -72,79 +75,104 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
     body.destroy();
     throw new ScrapeError('body_too_large', `body of ${declared} bytes exceeds the limit of ${options.maxBytes}`);
   }
-  const hash = createHash('sha1');
-  const into = options.into;
-  const chunks: Buffer[] = [];
-  let bytes = 0;
+  const received = new ReceivedBody(options.buffers, Number.isFinite(declared) ? declared : 0);
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > options.maxBytes) {
+      if (received.bytes + chunk.length > options.maxBytes) {
         body.destroy();
         throw new ScrapeError('body_too_large', `body exceeds the limit of ${options.maxBytes} bytes`);
       }
-      hash.update(chunk);
-      if (into !== undefined) into.append(chunk);
-      else chunks.push(chunk);
+      received.append(chunk);
     }
   } catch (err) {
+    received.release();
     if (err instanceof ScrapeError) throw err;
     throw toScrapeError(err, options.timeoutMs);
   }
   const encoding = headers['content-encoding'];
   const type = headers['content-type'];
-  // Joined on first use: an unchanged body (the common case) is only hashed, never copied.
-  let joined: Buffer | undefined;
-  return {
-    contentType: typeof type === 'string' ? type : undefined,
-    get body(): Buffer {
-      joined ??= into !== undefined ? into.bytes : chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes);
-      return joined;
-    },
-    encoding: typeof encoding === 'string' ? encoding.toLowerCase() : undefined,
-    hash: hash.digest('base64'),
-    bytes,
-  };
+  return received.finish(typeof type === 'string' ? type : undefined, typeof encoding === 'string' ? encoding : undefined);
 }
 
 /** fetchBody over a target's PlainConnection: the same answers and the same ScrapeErrors. */
 async function fetchPlain(url: URL, connection: PlainConnection, options: FetchOptions): Promise<FetchedBody> {
   const request = requestHead(url, options.headers ?? {});
-  let hash = createHash('sha1');
-  const into = options.into ?? new BodyBuffer();
+  let received: ReceivedBody | undefined;
   let refused: ScrapeError | undefined;
-  const reader = await connection.exchange(
-    request,
-    () => {
-      // A retried request starts over.
-      hash = createHash('sha1');
-      into.clear();
-      return new ResponseReader({
-        maxHeaderBytes: MAX_HEADER_BYTES,
-        maxBodyBytes: options.maxBytes,
-        onHead: (head) => {
-          refused = refusal(head.status, head.headers.get('location'));
-          return refused === undefined;
-        },
-        onBody: (bytes) => {
-          hash.update(bytes);
-          into.append(bytes);
-        },
-      });
-    },
-    options.timeoutMs,
-  );
-  if (refused !== undefined) throw refused;
+  let reader: ResponseReader;
+  try {
+    reader = await connection.exchange(
+      request,
+      () => {
+        // A retried request starts over.
+        received?.release();
+        received = undefined;
+        return new ResponseReader({
+          maxHeaderBytes: MAX_HEADER_BYTES,
+          maxBodyBytes: options.maxBytes,
+          onHead: (head) => {
+            refused = refusal(head.status, head.headers.get('location'));
+            const declared = Number(head.headers.get('content-length'));
+            received = new ReceivedBody(options.buffers, Number.isFinite(declared) ? declared : 0);
+            return refused === undefined;
+          },
+          onBody: (bytes) => (received as ReceivedBody).append(bytes),
+        });
+      },
+      options.timeoutMs,
+    );
+  } catch (err) {
+    received?.release();
+    throw err;
+  }
+  if (refused !== undefined || received === undefined) {
+    received?.release();
+    throw refused ?? new ScrapeError('connection', 'no response');
+  }
   const headers = reader.head?.headers;
-  const encoding = headers?.get('content-encoding');
-  return {
-    contentType: headers?.get('content-type'),
-    body: into.bytes,
-    encoding: encoding?.toLowerCase(),
-    hash: hash.digest('base64'),
-    bytes: reader.bodyBytes,
-  };
+  return received.finish(headers?.get('content-type'), headers?.get('content-encoding'));
 }
+
+/**
+ * A body as it arrives: hashed, and copied into a buffer taken from the pool at its first byte (sized
+ * by the declared length when there is one). Without a pool, the buffer is its own.
+ */
+class ReceivedBody {
+  readonly #hash = createHash('sha1');
+  #buffer: BodyBuffer | undefined;
+  bytes = 0;
+
+  constructor(
+    private readonly buffers: BodyBuffers | undefined,
+    private readonly declared: number,
+  ) {}
+
+  append(chunk: Uint8Array): void {
+    this.#hash.update(chunk);
+    this.#buffer ??= (this.buffers ?? new BodyBuffers(0)).take(this.declared);
+    this.#buffer.append(chunk);
+    this.bytes += chunk.length;
+  }
+
+  release(): void {
+    if (this.#buffer !== undefined) this.buffers?.give(this.#buffer);
+    this.#buffer = undefined;
+  }
+
+  finish(contentType: string | undefined, encoding: string | undefined): FetchedBody {
+    const bytes = this.#buffer?.bytes ?? EMPTY;
+    return {
+      contentType,
+      body: bytes,
+      encoding: encoding?.toLowerCase(),
+      hash: this.#hash.digest('base64'),
+      bytes: this.bytes,
+      release: () => this.release(),
+    };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** The GET sent to a plain-http target. Header names and values from the config must not break the request. */
 function requestHead(url: URL, headers: Readonly<Record<string, string>>): string {

@@ -5,7 +5,7 @@ import type { ScraperConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
 import { ClientConfigError, HTTP_CLIENT_DEFAULTS, type HttpClient } from '../http/client.js';
 import type { BodyBuffers } from './body-buffers.js';
-import { decodeBody, fetchBody } from './fetch-body.js';
+import { decodeBody, fetchBody, type FetchedBody } from './fetch-body.js';
 import { PayloadReader } from './payload-reader.js';
 import { PlainConnection } from './plain-connection.js';
 import { ScrapeError } from './scrape-error.js';
@@ -127,16 +127,16 @@ export class ScrapeLoop {
     await semaphore.acquire();
     const started = now();
     let error: ScrapeError | undefined;
-    const into = this.deps.buffers?.take();
+    let fetched: FetchedBody | undefined;
     try {
       const client = await this.deps.client.prepare();
-      const fetched = await fetchBody(this.target.url, {
+      fetched = await fetchBody(this.target.url, {
         dispatcher: client.dispatcher,
         headers: client.headers,
         ...(client.servername === undefined ? {} : { servername: client.servername }),
         timeoutMs: this.config.timeout,
         maxBytes: limits.bodyBytes,
-        ...(into === undefined ? {} : { into }),
+        ...(this.deps.buffers === undefined ? {} : { buffers: this.deps.buffers }),
         ...(this.connection === undefined ? {} : { connection: this.connection }),
       });
       this.health.bytes = fetched.bytes;
@@ -161,7 +161,7 @@ export class ScrapeLoop {
       else error = new ScrapeError('invalid_payload', (err as Error).message);
     } finally {
       // The payload was ingested (or the scrape failed): nothing refers to the body's bytes any more.
-      if (into !== undefined) this.deps.buffers?.give(into);
+      fetched?.release();
       semaphore.release();
     }
     const h = this.health;

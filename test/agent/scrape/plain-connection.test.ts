@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BodyBuffer } from '../../../agent/scrape/body-buffers.js';
+import { BodyBuffers } from '../../../agent/scrape/body-buffers.js';
 import { fetchBody } from '../../../agent/scrape/fetch-body.js';
 import { PlainConnection } from '../../../agent/scrape/plain-connection.js';
 import { ScrapeError } from '../../../agent/scrape/scrape-error.js';
@@ -176,22 +176,28 @@ describe('fetchBody over a PlainConnection', () => {
     expect(fetched.map((f) => f.body.toString())).toEqual(bodies);
   });
 
-  it('reads into the buffer it is given, and starts it over when a request is retried', async () => {
-    let resets = 0;
-    const { target, connection } = await setup((s, _h, nth) => {
-      if (nth === 1 && resets++ === 0) {
-        s.write('HTTP/1.1 200 OK\r\n'); // a reset after a byte is not retried...
+  it('reads into a buffer from the pool it is given, and gives it back on release and on failure', async () => {
+    const { target, connection } = await setup((s, _h, _nth, all) => {
+      if (all === 1) {
+        s.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"part'); // then cut: not retried (an answer had begun)
         return void s.resetAndDestroy();
       }
-      s.write(ok(`{"n":${nth}}`));
+      s.write(ok(`{"n":${all}}`));
     });
-    const into = new BodyBuffer(8);
+    const buffers = new BodyBuffers();
     const url = `http://127.0.0.1:${target.port}/errors`;
-    const options = { connection, timeoutMs: 2_000, maxBytes: 1024, into };
-    expect((await fetchBody(url, options)).body.toString()).toBe('{"n":0}');
-    into.clear();
+    const options = { connection, timeoutMs: 2_000, maxBytes: 1024, buffers };
+    const first = await fetchBody(url, options);
+    expect(first.body.toString()).toBe('{"n":0}');
+    expect(buffers.freeBytes).toBe(0);
+    first.release();
+    const kept = buffers.freeBytes;
+    expect(kept).toBeGreaterThan(0);
     await expect(fetchBody(url, options)).rejects.toMatchObject({ reason: 'connection' });
-    into.clear();
-    expect((await fetchBody(url, options)).body.toString()).toBe('{"n":0}');
+    expect(buffers.freeBytes).toBe(kept);
+    const third = await fetchBody(url, options);
+    expect(third.body.toString()).toBe('{"n":2}');
+    third.release();
+    expect(buffers.freeBytes).toBe(kept);
   });
 });
