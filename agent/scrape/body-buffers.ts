@@ -67,7 +67,8 @@ export class BodyBuffers {
    * its buffer grows. The hint is capped (a declared length is the target's word, not its bytes).
    */
   take(expectedBytes = 0): BodyBuffer {
-    const wanted = Math.min(expectedBytes, MAX_HINTED_BYTES);
+    // Rounded up, so a kept buffer still fits the same target's next body, a few bytes longer.
+    const wanted = Math.ceil(Math.min(expectedBytes, MAX_HINTED_BYTES) / INITIAL_BYTES) * INITIAL_BYTES;
     for (let i = this.#free.length - 1; i >= 0; i--) {
       const buffer = this.#free[i] as BodyBuffer;
       if (buffer.capacity < wanted) continue;

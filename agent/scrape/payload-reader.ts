@@ -10,6 +10,7 @@ import {
   readEnvelope,
 } from '../../common/wire/client-payload.js';
 import { splitPayload } from '../../common/wire/payload-segments.js';
+import { DIGEST_BYTES, KnownAggregates } from './known-aggregates.js';
 
 /** Above this many aggregates a body is parsed whole and nothing is kept (bounds what a reader holds). */
 export const INCREMENTAL_MAX_AGGREGATES = 10_000;
@@ -44,14 +45,14 @@ export interface ReadFigures {
  *
  * `read` stages what it learned; `commit` keeps it once the payload was ingested, so a payload that was
  * not ingested is never taken as known. Owned by a target's ScrapeLoop; holds per aggregate of the last
- * committed body a sha1 and the aggregate read, without its samples (about 150 bytes), at most
- * INCREMENTAL_MAX_AGGREGATES of them.
+ * committed body a sha1 and the aggregate read, without its samples, in flat arrays (about 30 bytes,
+ * known-aggregates.ts), at most INCREMENTAL_MAX_AGGREGATES of them.
  */
 export class PayloadReader {
-  #items = new Map<string, AggregateItem>();
+  #items = KnownAggregates.EMPTY;
   #uuid: string | undefined;
   #known = false;
-  #staged: { items: Map<string, AggregateItem>; uuid: string | undefined } | undefined;
+  #staged: { digests: Buffer; items: AggregateItem[]; uuid: string | undefined } | undefined;
   #figures: ReadFigures = { parsed: 0, reused: 0, whole: false };
 
   /** `intern` returns a shared copy of a key (default: the key itself). */
@@ -75,15 +76,18 @@ export class PayloadReader {
       return this.#whole(body, limits);
     }
     const reuse = this.#known && this.#uuid === envelope.targetUuid;
-    const items: AggregateItem[] = [];
-    const next = new Map<string, AggregateItem>();
-    let parsed = 0;
     const { starts, ends } = segments;
+    const items: AggregateItem[] = [];
+    const next: AggregateItem[] = [];
+    // Its own memory, not a slice of the shared pool: it is kept until the next commit.
+    const digests = Buffer.allocUnsafeSlow(starts.length * DIGEST_BYTES);
+    let parsed = 0;
     for (let i = 0; i < starts.length; i++) {
       const start = starts[i] as number;
       const end = ends[i] as number;
-      const digest = hash('sha1', body.subarray(start, end), 'base64');
-      let item = reuse ? this.#items.get(digest) : undefined;
+      const at = i * DIGEST_BYTES;
+      digests.write(hash('sha1', body.subarray(start, end), 'binary'), at, DIGEST_BYTES, 'binary');
+      let item = reuse ? this.#items.find(digests, at) : undefined;
       if (item === undefined) {
         let raw: unknown;
         try {
@@ -93,14 +97,14 @@ export class PayloadReader {
           return this.#whole(body, limits);
         }
         item = readAggregate(raw, limits);
-        next.set(digest, kept(item, this.intern));
+        next.push(kept(item, this.intern));
         parsed++;
       } else {
-        next.set(digest, item);
+        next.push(item);
       }
       items.push(item);
     }
-    this.#staged = { items: next, uuid: envelope.targetUuid };
+    this.#staged = { digests, items: next, uuid: envelope.targetUuid };
     this.#figures = { parsed, reused: starts.length - parsed, whole: false };
     return assemblePayload(envelope.targetUuid, items, starts.length);
   }
@@ -108,7 +112,7 @@ export class PayloadReader {
   /** The last payload read was ingested: the next body of the same instance may reuse its aggregates. */
   commit(): void {
     if (this.#staged === undefined) return;
-    this.#items = this.#staged.items;
+    this.#items = KnownAggregates.of(this.#staged.digests, this.#staged.items);
     this.#uuid = this.#staged.uuid;
     this.#known = true;
     this.#staged = undefined;
@@ -116,7 +120,7 @@ export class PayloadReader {
 
   /** Forgets everything (the next body is parsed in full). */
   reset(): void {
-    this.#items = new Map();
+    this.#items = KnownAggregates.EMPTY;
     this.#known = false;
     this.#staged = undefined;
   }
