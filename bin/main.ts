@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent } from '../agent/agent.js';
+import { tightenHeapGrowth } from '../agent/heap-growth.js';
 import { ConfigError, loadConfigFile } from '../common/config/load.js';
 import type { Config } from '../common/config/schema.js';
 import { type ServiceConfig, ServiceConfigSchema } from '../common/config/service.js';
@@ -140,6 +141,8 @@ async function run(mode: Mode, config: Config): Promise<number> {
         logger.info({ targets: fleet.targets.length, services: demo.services }, 'demo targets started');
       }
       const extraHubs = hub !== undefined && agentConfig.hubs.length === 0 ? [{ url: `ws://127.0.0.1:${hub.address().port}/federate`, token: internalToken }] : [];
+      const heapFlag = tightenHeapGrowth();
+      if (heapFlag !== undefined) logger.debug({ flag: heapFlag }, 'V8 heap growth tightened for the agent');
       agent = await Agent.start({ config: agentConfig, logger, extraServices, extraHubs });
     }
   } catch (err) {
