@@ -176,7 +176,7 @@ export async function runAgent(ctx: BenchContext, spec: AgentRunSpec): Promise<A
     await agent.stop();
     await hub.stop();
     await fleet.setMode('changing');
-    ctx.log(`agent: ${spec.targets} targets, a bare receiver (fetch and sha1 only) for comparison`);
+    ctx.log(`agent: ${spec.targets} targets, a bare receiver (read and sha1 only) for comparison`);
     const bare = await runBareReceiver(fleet.targets.map((t) => `http://${t.address}/errors`), o.intervalMs, Math.max(2, o.measureCycles - 1));
     return { targets: spec.targets, bodyBytes: fleet.bodyBytes, changing, ...(unchanged ? { unchanged } : {}), ...(churn ? { churn } : {}), floorBodies, bare, problems };
   } finally {
