@@ -1,7 +1,8 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { decodeSourceMessage, encodeMessage } from '../common/federation/codec.js';
-import type { Sync, WireGroup } from '../common/federation/messages.js';
+import { DeltaSchema, type Sync, type WireGroup } from '../common/federation/messages.js';
 import { WireStringEncoder } from '../common/federation/string-table.js';
+import { compileExactCheck } from '../common/schema/exact-check.js';
 import { seeded } from '../demo/random.js';
 import { HubState } from '../hub/state/hub-state.js';
 import { decodeSnapshotV2, snapshotFrames } from '../hub/store/snapshot-v2.js';
@@ -94,7 +95,11 @@ export function compareCodecs(payload: string, values: readonly unknown[], reps:
  * connection (strings defined inline), and the frames of a hub snapshot; plus the hub's own snapshot
  * encoder and decoder end to end, and what zod validation adds to decoding a message.
  */
-export function runCodecBench(o: BenchContext['options']['codec']): { rows: CodecRow[]; validateMs: { delta: number; sync: number }; snapshot: { groups: number; bytes: number; encodeMs: number; decodeMs: number } } {
+export function runCodecBench(o: BenchContext['options']['codec']): {
+  rows: CodecRow[];
+  validateMs: { delta: number; sync: number; exactDelta: number; zodDelta: number };
+  snapshot: { groups: number; bytes: number; encodeMs: number; decodeMs: number };
+} {
   const source = new DeltaSource({ seed: 3, services: ['svc-1', 'svc-2', 'svc-3', 'svc-4'], keysPerService: Math.max(1, Math.ceil(o.deltaGroups / 4)), updatesPerMessage: o.deltaGroups, sampleShare: 0.5 });
   const strings = new WireStringEncoder();
   source.next(1, Date.now(), strings);
@@ -120,9 +125,16 @@ export function runCodecBench(o: BenchContext['options']['codec']): { rows: Code
   ];
   const deltaFrame = encodeMessage(delta);
   const syncFrame = encodeMessage(sync);
+  // The two ways a decoded frame is validated (codec.ts): the exact check, and zod for what it refuses.
+  const decodedDelta = (CODECS[0] as Codec).decode(deltaFrame);
+  const exact = compileExactCheck(DeltaSchema);
   const validateMs = {
     delta: timeOp(() => decodeSourceMessage(deltaFrame, 64 * 1024 * 1024), o.reps),
     sync: timeOp(() => decodeSourceMessage(syncFrame, 64 * 1024 * 1024), o.reps),
+    exactDelta: timeOp(() => {
+      if (!exact(decodedDelta)) throw new Error('the bench delta fails its exact check');
+    }, o.reps),
+    zodDelta: timeOp(() => DeltaSchema.safeParse(decodedDelta), o.reps),
   };
   return { rows, validateMs, snapshot };
 }
@@ -138,11 +150,13 @@ export async function codecBench(ctx: BenchContext): Promise<BenchResult> {
       rows: rows.map((r) => [r.payload, r.codec, round(r.bytes / 1024), `${round((100 * r.bytes) / (json(r.payload)?.bytes ?? r.bytes))}%`, round(r.encodeMs), round(r.decodeMs)]),
     },
     {
-      title: 'Codec in the hub: federation decode + zod validation; the snapshot store end to end',
+      title: 'Codec in the hub: federation decode + validation; the snapshot store end to end',
       header: ['what', 'ms', 'notes'],
       rows: [
         ['decodeSourceMessage (unpack + validate), delta', round(validateMs.delta), `unpack alone: ${round(rows.find((r) => r.payload.startsWith('delta') && r.codec === 'msgpackr, records')?.decodeMs ?? 0)} ms`],
         ['decodeSourceMessage (unpack + validate), sync', round(validateMs.sync), `unpack alone: ${round(rows.find((r) => r.payload.startsWith('sync') && r.codec === 'msgpackr, records')?.decodeMs ?? 0)} ms`],
+        ['exact check of the decoded delta (compileExactCheck)', round(validateMs.exactDelta), 'what validating a valid frame costs'],
+        ['zod safeParse of the decoded delta', round(validateMs.zodDelta), 'what a frame the exact check refuses costs on top'],
         [`snapshotFrames, ${snapshot.groups} groups`, round(snapshot.encodeMs), `${round(snapshot.bytes / 1024)} KB, ${round(snapshot.bytes / snapshot.groups)} B/group`],
         [`decodeSnapshotV2 into a new state, ${snapshot.groups} groups`, round(snapshot.decodeMs), 'includes building groups and adopting samples'],
       ],

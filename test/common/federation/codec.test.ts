@@ -1,10 +1,12 @@
 import fc from 'fast-check';
-import { pack } from 'msgpackr';
-import { describe, expect, it } from 'vitest';
+import { pack, Unpackr } from 'msgpackr';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeHubMessage, decodeSourceMessage, encodeMessage } from '../../../common/federation/codec.js';
 import { FEDERATION_ERRORS, FederationError, type FederationErrorCode, federationErrorName } from '../../../common/federation/errors.js';
-import type { Ack, Delta, Hello, Sync, Welcome } from '../../../common/federation/messages.js';
+import { type Ack, type Delta, DeltaSchema, type Hello, HelloSchema, HubMessageSchema, type Sync, SyncSchema, type Welcome } from '../../../common/federation/messages.js';
 import { occurrence, wireGroup } from '../../helpers/builders.js';
+import { exactlyEqual } from '../../helpers/exactly-equal.js';
+import { ackArb, deltaArb, helloArb, syncArb, welcomeArb } from '../../helpers/message-arbitraries.js';
 
 const LIMIT = 16 * 1024 * 1024;
 
@@ -71,6 +73,55 @@ describe('federation codec', () => {
         expect(decodeSourceMessage(encodeMessage(delta), LIMIT)).toEqual(delta);
         expect(decodeSourceMessage(encodeMessage(hello), LIMIT)).toEqual(hello);
       }
+    });
+  });
+
+  describe('validation without zod\'s copy', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    /** The codec's own unpacking, to compare with: a frame that passes the exact check is returned as it was unpacked. */
+    const unpack = (frame: Buffer): unknown => new Unpackr({ useRecords: true, mapsAsObjects: true }).unpack(frame);
+
+    it('returns a valid frame as decoded, without running zod', () => {
+      const spies = [DeltaSchema, SyncSchema, HelloSchema, HubMessageSchema].map((s) => vi.spyOn(s, 'safeParse'));
+      expect(decodeSourceMessage(encodeMessage(delta), LIMIT)).toEqual(delta);
+      expect(decodeSourceMessage(encodeMessage(sync), LIMIT)).toEqual(sync);
+      expect(decodeSourceMessage(encodeMessage(hello), LIMIT)).toEqual(hello);
+      expect(decodeHubMessage(encodeMessage(welcome), LIMIT)).toEqual(welcome);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    });
+
+    it('returns every valid message exactly as unpacked, without running zod', () => {
+      const spies = [DeltaSchema, SyncSchema, HelloSchema, HubMessageSchema].map((s) => vi.spyOn(s, 'safeParse'));
+      fc.assert(
+        fc.property(fc.oneof(helloArb, syncArb, deltaArb), fc.oneof(welcomeArb, ackArb), (fromSource, fromHub) => {
+          const sourceFrame = encodeMessage(fromSource);
+          expect(exactlyEqual(decodeSourceMessage(sourceFrame, LIMIT), unpack(sourceFrame))).toBe(true);
+          const hubFrame = encodeMessage(fromHub);
+          expect(exactlyEqual(decodeHubMessage(hubFrame, LIMIT), unpack(hubFrame))).toBe(true);
+        }),
+        { numRuns: 200 },
+      );
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    });
+
+    it('leaves a message zod would copy to zod: an unknown key is stripped as before', () => {
+      const spy = vi.spyOn(DeltaSchema, 'safeParse');
+      expect(decodeSourceMessage(pack({ ...delta, extra: 1 }), LIMIT)).toStrictEqual(decodeSourceMessage(encodeMessage(delta), LIMIT));
+      expect(spy).toHaveBeenCalledTimes(1);
+    });
+
+    it('leaves a hub message zod would copy to zod', () => {
+      const spy = vi.spyOn(HubMessageSchema, 'safeParse');
+      expect(decodeHubMessage(pack({ ...ack, extra: 1 }), LIMIT)).toStrictEqual(ack);
+      expect(spy).toHaveBeenCalledTimes(1);
+    });
+
+    it('reports zod\'s message for a frame the exact check refuses', () => {
+      const bad = { ...delta, services: [{ name: 's', groups: [wireGroup('k', [[0, 1.5]])] }] };
+      expect(() => decodeSourceMessage(pack(bad), LIMIT)).toThrow(/invalid message at services\.0\.groups\.0\.counts\.0\.1: /);
     });
   });
 
