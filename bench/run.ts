@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentBench } from './agent/agent-bench.js';
 import { codecBench } from './codec.js';
+import { latencyBench } from './e2e/latency-bench.js';
 import { apiBench } from './hub/api-bench.js';
 import { mergeBench } from './hub/merge-bench.js';
 import { startupBench } from './hub/startup-bench.js';
@@ -19,6 +20,7 @@ const BENCHES: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>
   agent: agentBench,
   api: apiBench,
   startup: startupBench,
+  latency: latencyBench,
 };
 
 /**

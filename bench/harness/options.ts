@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../../common/time.js';
 
 /** The benchmarks `npm run bench` knows, in the order they run. */
-export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup'] as const;
+export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export type ScaleName = 'small' | 'full';
@@ -44,6 +44,19 @@ export interface BenchOptions {
   };
   readonly api: { readonly bigServiceGroups: number; readonly services: number; readonly groupsPerService: number; readonly requests: number };
   readonly startup: { readonly groups: number; readonly services: number };
+  readonly latency: {
+    /** The agent's scrape interval (`refresh_interval`). */
+    readonly intervalMs: number;
+    /** Targets whose errors are bumped and timed; each runs its rounds one after the other, all at once. */
+    readonly probes: number;
+    readonly roundsPerProbe: number;
+    /** Targets whose errors change at every scrape, so the federation links are as busy as with a real fleet. */
+    readonly background: number;
+    /** Agents streaming to the regional hub: the first scrapes the timed targets, all share the changing ones. */
+    readonly agents: number;
+    /** How often each hub's API is asked whether the new count arrived. */
+    readonly pollMs: number;
+  };
 }
 
 const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>> = {
@@ -54,6 +67,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     merge: { sources: 4, services: 4, keysPerService: 500, updatesPerMessage: 500, rounds: 5, e2eSeconds: 3 },
     api: { bigServiceGroups: 5_000, services: 5, groupsPerService: 1_000, requests: 30 },
     startup: { groups: 50_000, services: 20 },
+    latency: { intervalMs: 2_000, probes: 8, roundsPerProbe: 3, background: 24, agents: 4, pollMs: 25 },
   },
   full: {
     budgetMs: 15 * 60_000,
@@ -62,6 +76,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     merge: { sources: 20, services: 20, keysPerService: 1_000, updatesPerMessage: 1_000, rounds: 10, e2eSeconds: 10 },
     api: { bigServiceGroups: 50_000, services: 50, groupsPerService: 1_000, requests: 200 },
     startup: { groups: 1_000_000, services: 200 },
+    latency: { intervalMs: 10_000, probes: 20, roundsPerProbe: 3, background: 60, agents: 4, pollMs: 25 },
   },
 };
 

@@ -10,6 +10,7 @@ import { HubState } from '../../hub/state/hub-state.js';
 import { HubStore } from '../../hub/store/hub-store.js';
 import { measureParseFloor } from '../../bench/agent/parse-floor.js';
 import { runCodecBench } from '../../bench/codec.js';
+import { ProbeTarget } from '../../bench/e2e/probe-target.js';
 import { benchKinds } from '../../bench/fleet/bench-kinds.js';
 import { BenchTarget } from '../../bench/fleet/bench-target.js';
 import { FleetClient } from '../../bench/fleet/fleet-client.js';
@@ -81,6 +82,42 @@ describe('benchmark fleet process', () => {
   });
 });
 
+describe('latency probe target', () => {
+  it('serves a Periskop payload whose count and newest sample change by one bump, and logs when it was fetched', async () => {
+    const probe = await ProbeTarget.start(target(3, 1), false);
+    try {
+      const url = `http://${probe.address}/errors`;
+      const get = async () => payloadOf(Buffer.from(await (await fetch(url)).arrayBuffer()));
+      const before = await get();
+      expect(before.aggregates).toHaveLength(1);
+      expect((await get()).aggregates[0]?.totalCount).toBe(before.aggregates[0]?.totalCount);
+      const t0 = performance.now();
+      expect(probe.firstRequestAfter(t0)).toBeUndefined();
+      const total = probe.bump();
+      const after = await get();
+      expect(after.aggregates[0]?.totalCount).toBe(total);
+      expect(total).toBe((before.aggregates[0]?.totalCount ?? 0) + 1);
+      expect((after.aggregates[0]?.rawSamples[0] as { uuid: string }).uuid).not.toBe((before.aggregates[0]?.rawSamples[0] as { uuid: string }).uuid);
+      expect(probe.firstRequestAfter(t0)).toBeGreaterThan(t0);
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it('records one occurrence before every answer when changing', async () => {
+    const probe = await ProbeTarget.start(target(2, 3), true);
+    try {
+      const url = `http://${probe.address}/errors`;
+      const sum = async () => payloadOf(Buffer.from(await (await fetch(url)).arrayBuffer())).aggregates.reduce((n, a) => n + a.totalCount, 0);
+      const first = await sum();
+      expect(await sum()).toBe(first + 1);
+      expect(probe.totalCount).toBe(first + 1);
+    } finally {
+      await probe.close();
+    }
+  });
+});
+
 describe('in-process benchmarks at their smallest scale', () => {
   it('compares every codec on every payload and times the hub snapshot codec', () => {
     const r = runCodecBench({ deltaGroups: 10, syncGroups: 10, snapshotGroups: 50, reps: 1 });
@@ -142,6 +179,8 @@ describe('harness helpers', () => {
     expect(o.only).toEqual(['codec', 'merge']);
     expect(o.agent.targets).toEqual([10, 30]);
     expect(o.agent.intervalMs).toBe(3_000);
+    expect(parseOptions(['--only', 'latency'], {}).only).toEqual(['latency']);
+    expect(parseOptions([], {}).only).toContain('latency');
   });
 
   it('names a bad flag', () => {
