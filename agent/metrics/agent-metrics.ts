@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../common/process-metrics.js';
 import type { LinkStatus } from '../../common/federation/source-link.js';
 import type { ServiceStats } from '../aggregate/aggregator.js';
 import type { TargetHealth } from '../scrape/target-health.js';
@@ -39,7 +40,7 @@ export class AgentMetrics {
 
   constructor(sources: AgentMetricsSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     this.scrapes = new Counter({ name: 'crowsnest_agent_scrapes_total', help: 'Scrapes by service and result (ok or the failure reason).', labelNames: ['service', 'result'], registers });
     this.scrapeSeconds = new Histogram({ name: 'crowsnest_agent_scrape_duration_seconds', help: 'Scrape duration.', labelNames: ['service'], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10], registers });
     this.bytes = new Counter({ name: 'crowsnest_agent_scraped_bytes_total', help: 'Bytes received from targets.', labelNames: ['service'], registers });

@@ -1,4 +1,5 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { EVENT_LOOP_RESOLUTION_MS } from '../../common/process-metrics.js';
 
 /**
  * How long the agent's event loop was blocked beyond its timer (`perf_hooks.monitorEventLoopDelay`):
@@ -9,7 +10,7 @@ export class EventLoopMonitor {
   readonly #histogram: IntervalHistogram;
 
   /** `resolutionMs`: the sampling timer; a block shorter than it may go unseen. */
-  constructor(resolutionMs = 10) {
+  constructor(resolutionMs = EVENT_LOOP_RESOLUTION_MS) {
     this.#histogram = monitorEventLoopDelay({ resolution: resolutionMs });
   }
 

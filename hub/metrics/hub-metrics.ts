@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../common/process-metrics.js';
 import type { HubState } from '../state/hub-state.js';
 import { OccurrenceExposition, type OccurrencesOptions } from './occurrences.js';
 
@@ -40,7 +41,7 @@ export class HubMetrics {
   ) {
     this.exposition = new OccurrenceExposition(state, occurrences);
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     this.messagesIn = new Counter({ name: 'crowsnest_hub_messages_received_total', help: 'Federation messages merged, by type.', labelNames: ['type'], registers });
     this.bytesIn = new Counter({ name: 'crowsnest_hub_bytes_received_total', help: 'Federation bytes received.', registers });
     this.groupUpdates = new Counter({ name: 'crowsnest_hub_group_updates_total', help: 'Group updates merged.', registers });
