@@ -119,15 +119,17 @@ export async function runAgent(ctx: BenchContext, spec: AgentRunSpec): Promise<A
     const agentPort = await agent.port('agent started', 60_000);
     const a = agent;
     const h = hub;
-    const read = async (): Promise<Reading> => ({
-      at: performance.now(),
-      agent: await getText(`http://127.0.0.1:${agentPort}/metrics`),
-      hub: await getText(`http://127.0.0.1:${hubPort}/metrics`),
-      agentCpu: cpuSeconds(a.pid),
-      agentSystem: cpuSplit(a.pid).system,
-      hubCpu: cpuSeconds(h.pid),
-      fleetCpu: fleet.cpuSeconds(),
-    });
+    // The window's clock and CPU are read as the agent's counters arrive (a busy agent may take a while
+    // to answer /metrics), so scrapes, seconds and CPU cover the same span.
+    const read = async (): Promise<Reading> => {
+      const agent = await getText(`http://127.0.0.1:${agentPort}/metrics`);
+      const at = performance.now();
+      const agentCpu = cpuSeconds(a.pid);
+      const agentSystem = cpuSplit(a.pid).system;
+      const fleetCpu = fleet.cpuSeconds();
+      const hub = await getText(`http://127.0.0.1:${hubPort}/metrics`);
+      return { at, agent, hub, agentCpu, agentSystem, hubCpu: cpuSeconds(h.pid), fleetCpu };
+    };
     const scrapes = (text: string) => metricSum(text, 'crowsnest_agent_scrapes_total');
     const warmup = spec.targets * o.warmupCycles;
     await waitFor('the agent to connect to its hub and finish its warm-up cycles', async () => {
