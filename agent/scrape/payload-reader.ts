@@ -15,14 +15,12 @@ import { DIGEST_BYTES, KnownAggregates } from './known-aggregates.js';
 /** Above this many aggregates a body is parsed whole and nothing is kept (bounds what a reader holds). */
 export const INCREMENTAL_MAX_AGGREGATES = 10_000;
 
-const NO_SAMPLES: readonly unknown[] = Object.freeze([]);
-
 /**
- * What a reader keeps of an item: everything but its raw samples (the aggregator only needs them when a
- * count changed), with the key shared through `intern` (every target of a service sends the same keys).
+ * An item as staged for KnownAggregates (which keeps its fields, not its raw samples), with the key
+ * shared through `intern` (every target of a service sends the same keys).
  */
 function kept(item: AggregateItem, intern: (s: string) => string): AggregateItem {
-  return isInvalidAggregate(item) ? item : { ...item, key: intern(item.key), rawSamples: NO_SAMPLES };
+  return isInvalidAggregate(item) ? item : { ...item, key: intern(item.key) };
 }
 
 /** Figures of the last read, for tests and metrics. */

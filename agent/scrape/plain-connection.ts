@@ -71,7 +71,6 @@ export class PlainConnection {
   /** Closes the connection; a request in flight fails. */
   close(): void {
     this.#fail(new ScrapeError('connection', 'the scrape was stopped'));
-    this.#drop();
   }
 
   async #once(request: string, reader: ResponseReader, deadline: number, timeoutMs: number): Promise<void> {

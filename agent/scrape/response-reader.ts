@@ -26,6 +26,9 @@ export interface ResponseReaderOptions {
   readonly onBody: (bytes: Uint8Array) => void;
 }
 
+/** An HTTP field name (RFC 9110 token). */
+export const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 const CR = 13;
 const LF = 10;
 /** A chunk-size line is hex digits plus extensions; nothing legitimate comes close to this. */
@@ -258,7 +261,7 @@ export function parseHead(text: string): ResponseHead {
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
     // Obsolete line folding and names with spaces are refused, as llhttp does.
-    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(line.slice(0, colon))) {
+    if (colon <= 0 || !FIELD_NAME.test(line.slice(0, colon))) {
       throw new ResponseError('protocol', `a malformed header line ${JSON.stringify(line.slice(0, 60))}`);
     }
     const name = line.slice(0, colon).toLowerCase();
