@@ -17,7 +17,7 @@ async function promtool(...args: string[]): Promise<string> {
     return stdout + stderr;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') throw new Error('promtool is not installed: install the Debian package "prometheus" (.ci/run does) or set PROMTOOL');
+    if (e.code === 'ENOENT') throw new Error('promtool is not installed: install the Debian package "prometheus" (npm test does, through npm run setup:system) or set PROMTOOL');
     throw new Error(`promtool ${args.join(' ')} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
 }

@@ -20,7 +20,7 @@ const ARGS = [
 /** A headless Chromium; playwright gives it a new temporary user-data-dir and removes it on close(). */
 export async function launchChromium() {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium; .ci/run does) or set CROWSNEST_CHROMIUM`);
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium; npm test does, through npm run setup:system) or set CROWSNEST_CHROMIUM`);
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
 }
