@@ -88,8 +88,9 @@ export class Agent {
       maxGroupsPerService: config.max_groups_per_service,
       maxTombstonesPerService: config.max_tombstones_per_service,
       onEvict: (group) => shipper?.groupEvicted(group),
+      originTombstones: { maxTombstones: config.origin_tombstones, maxKeys: config.origin_tombstone_keys, ttlMs: config.origin_tombstone_ttl },
     });
-    if (resumed) aggregator.importState(saved.aggregator);
+    if (resumed) aggregator.importState(saved.aggregator, Date.now());
 
     const toWire = (h: TargetHealth): WireTarget => ({
       service: h.service, url: h.url, agent: config.name, up: h.up, last_error: h.lastError, last_scrape: h.lastScrape, duration_ms: h.durationMs, bytes: h.bytes,
@@ -119,7 +120,7 @@ export class Agent {
           aggregator.touch(service, originId, now);
           metrics?.unchanged.inc({ service });
         },
-        forget: (service, originId) => aggregator.forgetOrigin(service, originId),
+        forget: (service, originId, now) => aggregator.forgetOrigin(service, originId, now),
         health: (h, changed) => {
           metrics?.scrapes.inc({ service: h.service, result: h.up ? 'ok' : (h.lastFailure ?? 'error') });
           metrics?.scrapeSeconds.observe({ service: h.service }, h.durationMs / 1000);
@@ -167,7 +168,7 @@ export class Agent {
     eventLoop.start();
     metrics = new AgentMetrics({
       healths, links: () => shipper.status(), stats: () => aggregator.stats(), services: () => aggregator.serviceStats(),
-      interner: () => aggregator.interner.stats(), eventLoop,
+      interner: () => aggregator.interner.stats(), originTombstones: () => aggregator.originTombstones.stats(), eventLoop,
     });
     const m = metrics;
     let sentry: SentryIngest | undefined;

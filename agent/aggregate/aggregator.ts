@@ -9,6 +9,7 @@ import type { AgentGroup } from './group.js';
 import { GroupStore } from './group-store.js';
 import { Interner } from './interner.js';
 import { newOrigin, type OriginState } from './origin.js';
+import { ORIGIN_TOMBSTONE_DEFAULTS, OriginTombstones, type OriginTombstoneOptions, type SavedOriginTombstone } from './origin-tombstones.js';
 import type { StartMode } from './start-mode.js';
 
 export interface AggregatorOptions {
@@ -29,6 +30,8 @@ export interface AggregatorOptions {
   readonly onEvict?: (group: AgentGroup) => void;
   /** Shared copies of repeated sample strings; default a bounded interner of its own. */
   readonly interner?: Interner;
+  /** Bounds of the last counts kept for forgotten origins (see OriginTombstones). */
+  readonly originTombstones?: OriginTombstoneOptions;
 }
 
 export const AGGREGATOR_CAP_DEFAULTS = { maxGroupsPerService: 10_000, maxTombstonesPerService: 100_000 } as const;
@@ -71,10 +74,13 @@ export class Aggregator {
   private readonly marks = new WeakMap<Occurrence, number>();
   private mark = 0;
   readonly interner: Interner;
+  /** Last counts of forgotten origins, so a returning one resumes instead of counting again. */
+  readonly originTombstones: OriginTombstones;
 
   constructor(private readonly options: AggregatorOptions) {
     this.mode = options.startMode;
     this.interner = options.interner ?? new Interner();
+    this.originTombstones = new OriginTombstones(options.originTombstones ?? ORIGIN_TOMBSTONE_DEFAULTS);
   }
 
   get startMode(): StartMode {
@@ -98,6 +104,7 @@ export class Aggregator {
   /**
    * Applies one observation of an origin's cumulative state (a scrape or a push).
    * Example: origin last saw k=5, now k=3: a reset, the group count grows by 3.
+   * An origin forgotten earlier resumes from its tombstone: last 5, forgotten, back with 7 counts 2.
    * `complete`: the aggregates are everything the origin reported (nothing was dropped), so a key
    * missing from them was reset by a restart of the target.
    */
@@ -111,9 +118,12 @@ export class Aggregator {
   ): ApplyResult {
     const service = this.service(serviceName);
     let origin = service.origins.get(originId);
-    const firstObservation = origin === undefined;
+    let firstObservation = origin === undefined;
     if (origin === undefined) {
-      origin = newOrigin(originId, now);
+      const resumed = this.originTombstones.take(serviceName, originId, now);
+      // A returning origin is no first observation: its last counts are known exactly.
+      if (resumed !== undefined) firstObservation = false;
+      origin = newOrigin(originId, now, resumed);
       service.origins.set(originId, origin);
     }
     origin.lastObservedAt = now;
@@ -274,31 +284,36 @@ export class Aggregator {
     }
   }
 
-  /** Drops an origin's counter state, keeping a pending baseline for resolveStart. */
-  private dropOrigin(service: ServiceState, id: string): void {
+  /**
+   * Drops an origin's counter state into a tombstone of its last counts, keeping a pending baseline
+   * for resolveStart.
+   */
+  private dropOrigin(serviceName: string, service: ServiceState, id: string, now: number): void {
     const origin = service.origins.get(id);
     if (origin === undefined) return;
     for (const [key, value] of origin.baseline ?? []) service.heldBack.set(key, (service.heldBack.get(key) ?? 0) + value);
     service.origins.delete(id);
+    this.originTombstones.keep(serviceName, id, origin.last, now);
   }
 
-  /** Forgets an origin's counter state (its contribution stays in the counts). */
-  forgetOrigin(serviceName: string, originId: string): void {
+  /** Forgets an origin's counter state (its contribution stays in the counts; its last counts in a tombstone). */
+  forgetOrigin(serviceName: string, originId: string, now: number): void {
     const service = this.services.get(serviceName);
-    if (service !== undefined) this.dropOrigin(service, originId);
+    if (service !== undefined) this.dropOrigin(serviceName, service, originId, now);
   }
 
-  /** Forgets origins silent for longer than `ttlMs`; returns how many were dropped. */
+  /** Forgets origins silent for longer than `ttlMs`, and tombstones past their own age; returns how many origins were dropped. */
   expireOrigins(now: number, ttlMs: number): number {
     let dropped = 0;
-    for (const service of this.services.values()) {
+    for (const [name, service] of this.services) {
       for (const [id, origin] of service.origins) {
         if (now - origin.lastObservedAt > ttlMs) {
-          this.dropOrigin(service, id);
+          this.dropOrigin(name, service, id, now);
           dropped++;
         }
       }
     }
+    this.originTombstones.expire(now);
     return dropped;
   }
 
@@ -330,6 +345,7 @@ export class Aggregator {
 
   /** Everything needed to resume exactly (state_dir). */
   exportState(): AggregatorState {
+    const originTombstones = this.originTombstones.export();
     const services: AggregatorState['services'] = [];
     for (const [name, s] of this.services) {
       services.push({
@@ -345,11 +361,11 @@ export class Aggregator {
         ...(s.heldBack.size === 0 ? {} : { heldBack: [...s.heldBack] }),
       });
     }
-    return { startMode: this.mode, services };
+    return { startMode: this.mode, services, ...(originTombstones.length === 0 ? {} : { originTombstones }) };
   }
 
-  /** Loads a saved state into an empty aggregator (start mode `exact`). */
-  importState(state: AggregatorState): void {
+  /** Loads a saved state into an empty aggregator (start mode `exact`); `now` ages the origin tombstones. */
+  importState(state: AggregatorState, now: number): void {
     for (const saved of state.services) {
       const s = this.service(saved.name);
       for (const [key, count] of saved.tombstones ?? []) s.groups.insertTombstone(key, count);
@@ -364,6 +380,8 @@ export class Aggregator {
       }
       if (this.mode === 'pending') for (const [key, value] of saved.heldBack ?? []) s.heldBack.set(key, (s.heldBack.get(key) ?? 0) + value);
     }
+    // Keys shared with the groups' own strings, as origins' keys are.
+    this.originTombstones.import(state.originTombstones ?? [], now, (service, key) => this.services.get(service)?.groups.peek(key)?.key ?? key);
   }
 }
 
@@ -380,6 +398,8 @@ export interface AggregatorState {
     /** Counts of evicted groups, oldest first (absent in files written before the group cap). */
     tombstones?: [string, number][];
   }[];
+  /** Last counts of forgotten origins, oldest first (absent in files written before them). */
+  originTombstones?: SavedOriginTombstone[];
 }
 
 /** One service's state sizes and cap figures. */

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../common/process-metrics.js';
 import type { LinkStatus } from '../../common/federation/source-link.js';
 import type { ServiceStats } from '../aggregate/aggregator.js';
+import type { OriginTombstoneStats } from '../aggregate/origin-tombstones.js';
 import type { TargetHealth } from '../scrape/target-health.js';
 import type { EventLoopMonitor } from './event-loop.js';
 
@@ -13,6 +14,8 @@ export interface AgentMetricsSources {
   readonly services?: () => ServiceStats[];
   /** The sample string interner's size. */
   readonly interner?: () => { entries: number; chars: number };
+  /** The last counts kept for forgotten origins. */
+  readonly originTombstones?: () => OriginTombstoneStats;
   readonly eventLoop?: EventLoopMonitor;
 }
 
@@ -92,6 +95,7 @@ export class AgentMetrics {
         for (const s of sources.services?.() ?? []) this.set({ service: s.service }, pick(s));
       },
     });
+    perService('crowsnest_agent_service_origins', 'Origins with counter state per service (target instances, pushers).', (s) => s.origins);
     perService('crowsnest_agent_service_groups', 'Error groups held per service (capped by max_groups_per_service).', (s) => s.groups);
     perService('crowsnest_agent_tombstones', 'Counts of evicted groups kept per service (capped by max_tombstones_per_service).', (s) => s.tombstones);
     // Monotonic figures kept by the aggregator, exposed as counters.
@@ -105,6 +109,19 @@ export class AgentMetrics {
     perServiceCounter('crowsnest_agent_group_evictions_total', 'Groups evicted by the group cap (their counts kept in tombstones).', (s) => s.evictedGroups);
     perServiceCounter('crowsnest_agent_tombstone_evictions_total', 'Tombstones forgotten by the tombstone cap (such a group restarts from 0 if it comes back).', (s) => s.evictedTombstones);
     perServiceCounter('crowsnest_agent_groups_restored_total', 'Evicted groups that came back and resumed from their tombstone.', (s) => s.restored);
+    const tombstones = () => sources.originTombstones?.() ?? { tombstones: 0, keys: 0, resumed: 0, evicted: { limit: 0, age: 0 } };
+    new Gauge({ name: 'crowsnest_agent_origin_tombstones', help: 'Forgotten origins whose last counts are kept (capped by origin_tombstones).', registers, collect() { this.set(tombstones().tombstones); } });
+    new Gauge({ name: 'crowsnest_agent_origin_tombstone_keys', help: 'Keys held in origin tombstones (about 16 bytes each).', registers, collect() { this.set(tombstones().keys); } });
+    new Counter({ name: 'crowsnest_agent_origins_resumed_total', help: 'Forgotten origins that came back and resumed from their tombstone (not counted twice).', registers, collect() { this.reset(); this.inc(tombstones().resumed); } });
+    new Counter({
+      name: 'crowsnest_agent_origin_tombstones_evicted_total', help: 'Origin tombstones dropped before their origin came back, by reason (limit: origin_tombstones, age: origin_tombstone_ttl); such an origin is counted again in full if it returns.', labelNames: ['reason'], registers,
+      collect() {
+        this.reset();
+        const { evicted } = tombstones();
+        this.inc({ reason: 'limit' }, evicted.limit);
+        this.inc({ reason: 'age' }, evicted.age);
+      },
+    });
     new Gauge({ name: 'crowsnest_agent_interned_strings', help: 'Distinct sample strings held once (interning).', registers, collect() { this.set(sources.interner?.().entries ?? 0); } });
     new Gauge({ name: 'crowsnest_agent_interned_chars', help: 'Characters of the interned sample strings.', registers, collect() { this.set(sources.interner?.().chars ?? 0); } });
     new Gauge({

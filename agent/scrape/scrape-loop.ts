@@ -19,7 +19,7 @@ export interface ScrapeSink {
   /** The body did not change: the origin is alive, nothing else to do. */
   touch(service: string, originId: string, now: number): void;
   /** An origin is gone (its target restarted under a new uuid, or left discovery). */
-  forget(service: string, originId: string): void;
+  forget(service: string, originId: string, now: number): void;
   /** Health changed (up/down or error text) or a scrape finished; for shipping and metrics. */
   health(health: TargetHealth, changed: boolean): void;
 }
@@ -118,7 +118,7 @@ export class ScrapeLoop {
     clearTimeout(this.timer);
     await this.running;
     this.connection?.close();
-    if (forget && this.originId !== undefined) this.deps.sink.forget(this.target.service, this.originId);
+    if (forget && this.originId !== undefined) this.deps.sink.forget(this.target.service, this.originId, this.deps.now());
   }
 
   /** One scrape; public so tests and the benchmark can drive it without timers. */
@@ -146,7 +146,7 @@ export class ScrapeLoop {
       } else {
         const payload = this.parse(await decodeBody(fetched, limits.bodyBytes), fetched.contentType);
         const originId = payload.targetUuid ? `${this.target.url}#${payload.targetUuid}` : this.target.url;
-        if (this.originId !== undefined && this.originId !== originId) sink.forget(this.target.service, this.originId);
+        if (this.originId !== undefined && this.originId !== originId) sink.forget(this.target.service, this.originId, now());
         this.originId = originId;
         addCounts(this.health.dropped, payload.dropped);
         addCounts(this.health.truncated, payload.truncated);

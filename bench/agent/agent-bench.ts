@@ -16,6 +16,8 @@ interface Measured {
 }
 
 const mb = (bytes: number) => round(bytes / MiB, 3);
+/** Heap of origin tombstones, measured by `node --expose-gc dist/bench/agent/tombstone-memory.js [count] [keys]`. */
+const tombstoneBytes = (tombstones: number, keys: number) => 300 * tombstones + 16 * keys;
 
 /**
  * The agent's steady state against the parse floor (DESIGN section 9): CPU per scrape cycle with
@@ -102,8 +104,9 @@ export async function agentBench(ctx: BenchContext): Promise<BenchResult> {
   if (churned?.churn !== undefined) {
     tables.push({
       title: `Agent RSS under churn (${churned.targets} targets, every scrape a new instance: new target_uuid, every sample new)`,
-      header: ['cycle', ...churned.churn.rssPerCycle.map((_, i) => String(i + 1)), 'growth (2nd half / 1st half)', 'origins at the end'],
-      rows: [['RSS MiB', ...churned.churn.rssPerCycle.map(mb), round(churned.churn.growth, 3), churned.churn.origins]],
+      header: ['cycle', ...churned.churn.rssPerCycle.map((_, i) => String(i + 1)), 'growth (2nd half / 1st half)', 'origins at the end', 'origin tombstones (keys, about MiB)'],
+      rows: [['RSS MiB', ...churned.churn.rssPerCycle.map(mb), round(churned.churn.growth, 3), churned.churn.origins,
+        `${churned.churn.originTombstones} (${churned.churn.originTombstoneKeys}, ${round(tombstoneBytes(churned.churn.originTombstones, churned.churn.originTombstoneKeys) / MiB, 1)})`]],
     });
     checks.push(check('agent RSS growth under churn (2nd half / 1st half of the cycles)', churned.churn.growth, '<=', 1.1));
     checks.push(check('agent origins under churn / targets', churned.churn.origins / churned.targets, '<=', 1.05));

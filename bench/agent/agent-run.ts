@@ -32,6 +32,9 @@ export interface PhaseFigures {
   readonly rssMedian: number;
   readonly rssMax: number;
   readonly origins: number;
+  /** Forgotten origins whose last counts the agent keeps, and their keys. */
+  readonly originTombstones: number;
+  readonly originTombstoneKeys: number;
   readonly groups: number;
   /** The agent's V8 heap at the end of the window (its /metrics). */
   readonly heapUsed: number;
@@ -234,6 +237,8 @@ function figures(start: Reading, end: Reading, rss: readonly number[], targets: 
     rssMedian: median(rss),
     rssMax: rss.length > 0 ? max(rss) : Number.NaN,
     origins: metricSum(end.agent, 'crowsnest_agent_origins'),
+    originTombstones: metricSum(end.agent, 'crowsnest_agent_origin_tombstones'),
+    originTombstoneKeys: metricSum(end.agent, 'crowsnest_agent_origin_tombstone_keys'),
     groups: metricSum(end.agent, 'crowsnest_agent_groups'),
     heapUsed: metricSum(end.agent, 'nodejs_heap_size_used_bytes'),
     heapTotal: metricSum(end.agent, 'nodejs_heap_size_total_bytes'),

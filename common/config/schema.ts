@@ -188,6 +188,15 @@ export const AgentConfigSchema = z.strictObject({
   /** An origin silent for this long is forgotten (its counts stay in the totals). */
   origin_ttl: DurationSchema.default(3_600_000),
   /**
+   * Forgotten origins whose last counts are kept, so one that comes back with the same identity (url
+   * and target_uuid) resumes from them instead of being counted again in full (docs/operations.md).
+   */
+  origin_tombstones: z.number().int().min(0).max(10_000_000).default(10_000),
+  /** Keys held in all those tombstones, about 16 bytes each plus 300 per tombstone (the defaults: about 11 MiB at most). */
+  origin_tombstone_keys: z.number().int().min(0).max(100_000_000).default(500_000),
+  /** How long a forgotten origin's last counts are kept. */
+  origin_tombstone_ttl: DurationSchema.default(7 * 24 * 3_600_000),
+  /**
    * Error groups held per service; past it the least recently active group is evicted (its count stays
    * in a tombstone, so it resumes where it was if it comes back). Bounds memory against key explosions.
    */

@@ -290,15 +290,15 @@ describe('Aggregator', () => {
     it("keeps a forgotten origin's contribution in the counts", () => {
       const { aggregator, count } = setup();
       aggregator.observe(SVC, 'a', [aggregate('k', 5)], STARTED + 1);
-      aggregator.forgetOrigin(SVC, 'a');
+      aggregator.forgetOrigin(SVC, 'a', STARTED + 2);
       expect(count('k')).toBe(5);
       expect(aggregator.stats()).toEqual({ services: 1, groups: 1, origins: 0 });
     });
 
-    it('counts an origin seen again after it was forgotten as a new one', () => {
+    it('counts in full a lower count of an origin seen again after it was forgotten (a reset)', () => {
       const { aggregator, count } = setup();
       aggregator.observe(SVC, 'a', [aggregate('k', 5)], STARTED + 1);
-      aggregator.forgetOrigin(SVC, 'a');
+      aggregator.forgetOrigin(SVC, 'a', STARTED + 1);
       aggregator.observe(SVC, 'a', [aggregate('k', 2)], STARTED + 2);
       expect(count('k')).toBe(7);
     });
@@ -337,7 +337,7 @@ describe('Aggregator', () => {
       const saved = JSON.parse(JSON.stringify(first.aggregator.exportState())) as AggregatorState;
 
       const second = setup({ startMode: 'exact' });
-      second.aggregator.importState(saved);
+      second.aggregator.importState(saved, STARTED + 2);
       expect(second.aggregator.exportState().services).toEqual(first.aggregator.exportState().services);
       second.aggregator.observe(SVC, 'a', [aggregate('k', 8)], STARTED + 2);
       second.aggregator.observe(SVC, 'b', [aggregate('k', 2)], STARTED + 2);
@@ -349,7 +349,7 @@ describe('Aggregator', () => {
       const first = setup();
       first.aggregator.observe(SVC, 'a', [aggregate('k', 5)], STARTED + 1);
       const second = setup({ startMode: 'exact' });
-      second.aggregator.importState(first.aggregator.exportState());
+      second.aggregator.importState(first.aggregator.exportState(), STARTED + 2);
       const r = second.aggregator.observe(SVC, 'a', [aggregate('k', 1)], STARTED + 2);
       expect(second.count('k')).toBe(6);
       expect(r.resets).toBe(1);

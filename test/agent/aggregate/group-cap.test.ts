@@ -106,7 +106,7 @@ describe('group cap (max_groups_per_service)', () => {
     first.aggregator.observe(SVC, 'a', ['k1', 'k2', 'k3'].map((k) => aggregate(k, 1)), NOW + 1);
     first.aggregator.observe(SVC, 'b', [aggregate('k1', 1)], NOW + 2);
     const second = setup({ startMode: 'exact' });
-    second.aggregator.importState(first.aggregator.exportState());
+    second.aggregator.importState(first.aggregator.exportState(), NOW);
     second.aggregator.observe(SVC, 'c', [aggregate('new', 1)], NOW + 3);
     expect(second.evicted).toEqual(['k2']); // k1 was more recently active than k2 before the restart
     second.aggregator.observe(SVC, 'd', [aggregate('gone', 1)], NOW + 4);
@@ -117,7 +117,7 @@ describe('group cap (max_groups_per_service)', () => {
     const big = setup({ maxGroupsPerService: 10 });
     big.aggregator.observe(SVC, 'a', ['k1', 'k2', 'k3', 'k4'].map((k) => aggregate(k, 2)), NOW);
     const small = setup({ startMode: 'exact', maxGroupsPerService: 2 });
-    small.aggregator.importState(big.aggregator.exportState());
+    small.aggregator.importState(big.aggregator.exportState(), NOW);
     expect(small.stats()).toMatchObject({ groups: 2, tombstones: 2 });
     small.aggregator.observe(SVC, 'z', [aggregate('k1', 1)], NOW + 1);
     expect(small.count('k1')).toBe(3);

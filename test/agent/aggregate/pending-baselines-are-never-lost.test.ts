@@ -22,7 +22,7 @@ describe('baselines held back while the start is pending', () => {
   it('are counted on a first start after their origin was forgotten', () => {
     const { aggregator, count } = pending();
     aggregator.observe(SVC, 'a', [aggregate('k', 50)], STARTED + 1000);
-    aggregator.forgetOrigin(SVC, 'a');
+    aggregator.forgetOrigin(SVC, 'a', STARTED + 1000);
     aggregator.resolveStart(false);
     expect(count('k')).toBe(50);
   });
@@ -38,7 +38,7 @@ describe('baselines held back while the start is pending', () => {
   it('stay uncounted on a restart after their origin was forgotten', () => {
     const { aggregator, count } = pending();
     aggregator.observe(SVC, 'a', [aggregate('k', 50)], STARTED + 1000);
-    aggregator.forgetOrigin(SVC, 'a');
+    aggregator.forgetOrigin(SVC, 'a', STARTED + 1000);
     aggregator.resolveStart(true);
     expect(count('k')).toBe(0);
   });
@@ -50,7 +50,7 @@ describe('baselines held back while the start is pending', () => {
     expect(saved.startMode).toBe('pending');
 
     const resumed = pending({ startMode: saved.startMode === 'pending' ? 'pending' : 'exact' });
-    resumed.aggregator.importState(saved);
+    resumed.aggregator.importState(saved, STARTED + 2000);
     resumed.aggregator.observe(SVC, 'a', [aggregate('k', 52)], STARTED + 2000);
     resumed.aggregator.resolveStart(false);
     expect(resumed.count('k')).toBe(52);

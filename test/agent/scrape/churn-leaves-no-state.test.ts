@@ -29,7 +29,7 @@ function poolWithAggregator() {
         aggregator.observe(service, origin, payload.aggregates, now);
       },
       touch: (service, origin, now) => aggregator.touch(service, origin, now),
-      forget: (service, origin) => aggregator.forgetOrigin(service, origin),
+      forget: (service, origin, now) => aggregator.forgetOrigin(service, origin, now),
       health: () => undefined,
     },
   });
@@ -93,7 +93,7 @@ describe('Aggregator state under origin churn', () => {
     let previous: string | undefined;
     for (let i = 0; i < 10_000; i++) {
       const origin = `http://10.0.0.1:80/errors#uuid-${i}`;
-      if (previous !== undefined) aggregator.forgetOrigin('svc', previous);
+      if (previous !== undefined) aggregator.forgetOrigin('svc', previous, i);
       aggregator.observe('svc', origin, [aggregate('k', 1), aggregate(`k-${i % 10}`, 1)], i);
       previous = origin;
     }

@@ -158,7 +158,7 @@ describe('Sentry counting across origin expiry and restarts', () => {
     before.ingest.envelope(1, KEY, envelope(errorEvent(1)), NOW);
     // The restarted agent (state_dir) holds the old origin's last count 1; the new process starts again at 1.
     const restored = newAggregator('restart');
-    restored.importState(aggregator.exportState());
+    restored.importState(aggregator.exportState(), NOW + 10);
     const after = setup({}, restored);
     after.ingest.envelope(1, KEY, envelope(errorEvent(2)), NOW + 10);
     after.ingest.envelope(1, KEY, envelope(errorEvent(3)), NOW + 20);
