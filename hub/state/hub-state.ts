@@ -15,22 +15,22 @@ import { newSource, type Source, targetId } from './sources.js';
 /** Something in the state changed; listeners (live stream, notifications, metrics) get these. */
 export type StateEvent =
   | {
-      readonly type: 'group';
-      readonly group: HubGroup;
-      readonly isNew: boolean;
-      readonly regressed: boolean;
-      readonly grew: number;
-      /** Samples this merge added to the group. */
-      readonly added: readonly Occurrence[];
-    }
+    readonly type: 'group';
+    readonly group: HubGroup;
+    readonly isNew: boolean;
+    readonly regressed: boolean;
+    readonly grew: number;
+    /** Samples this merge added to the group. */
+    readonly added: readonly Occurrence[];
+  }
   | { readonly type: 'resolution'; readonly group: HubGroup }
   | {
-      readonly type: 'source';
-      readonly source: Source;
-      /** Target health that changed in this message (empty for connection changes). */
-      readonly changed: readonly WireTarget[];
-      readonly removed: readonly [agent: string, service: string, url: string][];
-    };
+    readonly type: 'source';
+    readonly source: Source;
+    /** Target health that changed in this message (empty for connection changes). */
+    readonly changed: readonly WireTarget[];
+    readonly removed: readonly [agent: string, service: string, url: string][];
+  };
 
 export interface MergeStats {
   groups: number;

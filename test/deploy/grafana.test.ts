@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type ComposeFile, interpolateCompose, parseVolume } from '../helpers/compose.js';
 import { pollUntil } from '../helpers/poll.js';
-import { CrowsnestProcess, Processes } from '../helpers/processes.js';
+import { type CrowsnestProcess, Processes } from '../helpers/processes.js';
 import { type Exposition, parseExposition, promqlRefs } from '../helpers/promql.js';
 
 /**

@@ -36,7 +36,7 @@ describe('a key missing after a target restart', () => {
     expect(count('k')).toBe(12);
   });
 
-  it("counts exactly the true increments of many origins whose restarts drop their keys", () => {
+  it('counts exactly the true increments of many origins whose restarts drop their keys', () => {
     type Step = { readonly origin: number; readonly key: number; readonly op: 'inc'; readonly n: number } | { readonly origin: number; readonly op: 'reset' };
     const stepArb: fc.Arbitrary<Step> = fc.oneof(
       { weight: 5, arbitrary: fc.record({ origin: fc.nat(3), key: fc.nat(2), op: fc.constant('inc' as const), n: fc.nat(20) }) },

@@ -31,7 +31,6 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError(0, 'client', err instanceof Error ? err.message : String(err));
 }
 
-
 /**
  * GET or POST a path relative to the page (`api/v1/...`), so the UI works under any sub-path of a
  * reverse proxy. Writes carry the admin token when the user gave one.

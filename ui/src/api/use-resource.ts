@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, toApiError } from './client.js';
+import { type ApiError, toApiError } from './client.js';
 import { live, type LiveMessage } from './live.js';
 
 export interface Resource<T> {

@@ -22,33 +22,33 @@ export function TokenPrompt({ rejected, onSubmit, onCancel }: { rejected: boolea
   return (
     <div class="modal-backdrop" onClick={(e) => e.target === e.currentTarget && onCancel()}>
       <div class="modal" role="dialog" aria-modal="true" aria-labelledby="token-title">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (token.trim() !== '') onSubmit(token.trim());
-        }}
-      >
-        <h2 id="token-title">Admin token required</h2>
-        <p>This hub only lets holders of its admin token resolve or unresolve errors.</p>
-        {rejected && (
-          <p class="form-error" role="alert">
-            The hub rejected that token.
-          </p>
-        )}
-        <label>
-          Admin token
-          <input ref={input} type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} name="admin-token" />
-        </label>
-        <p class="muted small">Kept in this browser tab only, until it is closed.</p>
-        <div class="modal-actions">
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={token.trim() === ''}>
-            Continue
-          </button>
-        </div>
-      </form>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (token.trim() !== '') onSubmit(token.trim());
+          }}
+        >
+          <h2 id="token-title">Admin token required</h2>
+          <p>This hub only lets holders of its admin token resolve or unresolve errors.</p>
+          {rejected && (
+            <p class="form-error" role="alert">
+              The hub rejected that token.
+            </p>
+          )}
+          <label>
+            Admin token
+            <input ref={input} type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} name="admin-token" />
+          </label>
+          <p class="muted small">Kept in this browser tab only, until it is closed.</p>
+          <div class="modal-actions">
+            <button type="button" onClick={onCancel}>
+              Cancel
+            </button>
+            <button type="submit" class="primary" disabled={token.trim() === ''}>
+              Continue
+            </button>
+          </div>
+        </form>
       </div>
     </div>
   );
