@@ -112,7 +112,9 @@ export class Hub {
         frameBytes: config.limits.frameBytes,
         logger: log.child({ stage: 'upstream' }),
       });
-      hub.upstream.start();
+      const upstream = hub.upstream;
+      metrics.upstream = () => upstream.status();
+      upstream.start();
     }
     ready = true;
     const address = hub.address();

@@ -86,6 +86,13 @@ export class AgentMetrics {
         for (const l of sources.links()) this.set({ hub: l.url }, l.pendingGroups);
       },
     });
+    new Counter({
+      name: 'crowsnest_agent_upstream_backpressure_waits_total', help: 'Sends to a hub that waited because it read slowly (changes coalesce meanwhile).', labelNames: ['hub'], registers,
+      collect() {
+        this.reset();
+        for (const l of sources.links()) this.inc({ hub: l.url }, l.backpressureWaits);
+      },
+    });
     new Gauge({ name: 'crowsnest_agent_groups', help: 'Error groups held.', registers, collect() { this.set(sources.stats().groups); } });
     new Gauge({ name: 'crowsnest_agent_origins', help: 'Origins (target instances, pushers) with counter state.', registers, collect() { this.set(sources.stats().origins); } });
     const perService = (name: string, help: string, pick: (s: ServiceStats) => number) => new Gauge({

@@ -1,10 +1,10 @@
-import { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../backoff.js';
 import { decodeHubMessage, encodeMessage } from './codec.js';
-import { federationErrorName, FederationError } from './errors.js';
+import { buildFrame } from './frame-builder.js';
 import type { LinkConnection, LinkSource } from './link-source.js';
-import type { Delta, Hello, Sync, Welcome, WireService, WireTarget } from './messages.js';
+import { LinkTransport, type SocketFactory } from './link-transport.js';
+import type { Hello, Welcome, WireTarget } from './messages.js';
+import { PendingChanges, type TakenChanges } from './pending-changes.js';
 import { WireStringEncoder } from './string-table.js';
 
 export interface SourceLinkOptions {
@@ -26,6 +26,8 @@ export interface SourceLinkOptions {
   /** Called on every welcome (the agent settles its start mode with the first). */
   readonly onWelcome?: (welcome: Welcome) => void;
   readonly random?: () => number;
+  /** Opens the socket (default: a real WebSocket; tests give an in-memory pair). */
+  readonly connect?: SocketFactory;
 }
 
 export const LINK_DEFAULTS = {
@@ -37,14 +39,13 @@ export const LINK_DEFAULTS = {
   maxGroupsPerMessage: 5_000,
 } as const;
 
-interface InFlight<G> {
+/** While the hub reads slowly (socket above `highWaterBytes`), the link looks again this often. */
+export const BACKPRESSURE_RETRY_MS = 100;
+/** How often a graceful drain checks whether everything was acknowledged. */
+export const DRAIN_POLL_MS = 20;
+
+interface InFlight<G> extends TakenChanges<G> {
   readonly seq: number;
-  readonly groups: G[];
-  readonly targets: WireTarget[];
-  readonly removed: [string, string, string][];
-  readonly sources: boolean;
-  /** It carried the whole target list (`targets_complete`). */
-  readonly complete: boolean;
   readonly sampleMark: number;
   readonly sync: boolean;
   readonly last: boolean;
@@ -62,40 +63,26 @@ export interface LinkStatus {
   readonly reconnects: number;
   readonly bytesSent: number;
   readonly messagesSent: number;
+  /** Times a send waited because the hub read slowly (the socket held more than `highWaterBytes`). */
+  readonly backpressureWaits: number;
   readonly lastError: string;
 }
 
-/** Removals remembered while waiting for the hub; beyond this the whole target list is resent. */
-const MAX_PENDING_REMOVALS = 10_000;
-
-const targetKey = (t: { service: string; url: string }) => `${t.service}\u0000${t.url}`;
-
 /**
  * One source -> hub federation link (DESIGN section 4): hello/welcome, sync or delta, one message in
- * flight, acks, heartbeats, reconnect with full-jitter backoff. While disconnected it keeps only a
- * dirty set of groups (no queue of messages), so memory is bounded by the number of groups.
+ * flight, acks. The socket lifecycle (heartbeats, reconnects) is the transport's, what is still to
+ * send is the pending set's, the encoding under the frame limit is the frame builder's; this class
+ * holds the protocol between them. While disconnected it keeps only the pending set (no queue of
+ * messages), so memory is bounded by the number of groups and targets.
  * Owned by the agent's shipper (one per configured hub) or a hub's upstream; lives until close().
  */
 export class SourceLink<G extends object> {
-  private ws: WebSocket | undefined;
+  private readonly transport: LinkTransport;
+  private readonly pending = new PendingChanges<G>();
   private connection: LinkConnection<G> | undefined;
   private strings: WireStringEncoder | undefined;
   private ready = false;
-  private closed = false;
-  private attempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private welcomeTimer: NodeJS.Timeout | undefined;
-  private alive = true;
-
-  private readonly dirty = new Set<G>();
-  private readonly dirtyTargets = new Map<string, WireTarget>();
-  private readonly removedTargets = new Map<string, [string, string, string]>();
-  /** The next message sends every target and the hub replaces what it held (after too many removals). */
-  private targetsComplete = false;
-  /** The source list changed since it was last sent (hubs only). */
-  private sourcesDirty = false;
   /** Per group: the sample mark up to which this hub has acknowledged its samples. */
   private readonly delivered = new WeakMap<G, number>();
   private inFlight: InFlight<G> | undefined;
@@ -105,23 +92,26 @@ export class SourceLink<G extends object> {
   private lastSentSeq: number | null = null;
   private lastAckedSeq: number | null = null;
   private lastSendAt = 0;
-  private reconnects = 0;
-  private bytesSent = 0;
-  private messagesSent = 0;
-  private lastError = '';
+  private backpressureWaits = 0;
 
   constructor(
     private readonly source: LinkSource<G>,
     private readonly options: SourceLinkOptions,
-  ) {}
+  ) {
+    this.transport = new LinkTransport(options, {
+      opened: () => this.opened(),
+      frame: (data) => this.onMessage(data),
+      closed: () => this.teardown(),
+    });
+  }
 
   start(): void {
-    this.connect();
+    this.transport.start();
   }
 
   /** A group changed: it will be in the next message. */
   markDirty(group: G): void {
-    this.dirty.add(group);
+    this.pending.markGroup(group);
     this.scheduleFlush();
   }
 
@@ -131,59 +121,47 @@ export class SourceLink<G extends object> {
    * unaffected. The hub keeps what it had; the group is sent again if the source brings it back.
    */
   forget(group: G): void {
-    this.dirty.delete(group);
+    this.pending.forgetGroup(group);
   }
 
   /** A target's health changed (or it appeared). */
   markTarget(target: WireTarget): void {
-    const key = targetKey(target);
-    this.removedTargets.delete(key);
-    this.dirtyTargets.set(key, target);
+    this.pending.markTarget(target);
     this.scheduleFlush();
   }
 
   /** A hub's source list changed (a source connected, left, or moved on). */
   markSources(): void {
-    this.sourcesDirty = true;
+    this.pending.markSources();
     this.scheduleFlush();
   }
 
-  /**
-   * A target left discovery. Under heavy churn while the hub is away, the list of removals is capped:
-   * past MAX_PENDING_REMOVALS it is dropped and the next message sends the whole target list instead
-   * (`targets_complete`), so memory stays bounded by the live targets.
-   */
+  /** A target left discovery (see PendingChanges.removeTarget for the bound). */
   removeTarget(agent: string, service: string, url: string): void {
-    const key = targetKey({ service, url });
-    this.dirtyTargets.delete(key);
-    if (this.targetsComplete) return;
-    this.removedTargets.set(key, [agent, service, url]);
-    if (this.removedTargets.size > MAX_PENDING_REMOVALS) {
-      this.removedTargets.clear();
-      this.dirtyTargets.clear();
-      this.targetsComplete = true;
-    }
+    this.pending.removeTarget(agent, service, url);
     this.scheduleFlush();
   }
 
   status(): LinkStatus {
+    const t = this.transport;
     return {
       url: this.options.url,
       connected: this.ready,
       syncing: this.syncing,
-      pendingGroups: this.dirty.size + (this.inFlight?.groups.length ?? 0),
-      pendingTargets: this.dirtyTargets.size + this.removedTargets.size,
+      pendingGroups: this.pending.groupCount + (this.inFlight?.groups.length ?? 0),
+      pendingTargets: this.pending.targetCount,
       lastAckedSeq: this.lastAckedSeq,
-      reconnects: this.reconnects,
-      bytesSent: this.bytesSent,
-      messagesSent: this.messagesSent,
-      lastError: this.lastError,
+      reconnects: t.reconnects,
+      bytesSent: t.bytesSent,
+      messagesSent: t.messagesSent,
+      backpressureWaits: this.backpressureWaits,
+      lastError: t.lastError,
     };
   }
 
   /** True when nothing is waiting to be sent or acknowledged (used by graceful shutdown). */
   get idle(): boolean {
-    return this.ready && this.inFlight === undefined && this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !this.sourcesDirty;
+    return this.ready && this.inFlight === undefined && this.pending.empty;
   }
 
   /** Sends what is pending now, ignoring the flush interval, and waits (bounded) for the acks. */
@@ -191,116 +169,36 @@ export class SourceLink<G extends object> {
     const deadline = Date.now() + timeoutMs;
     this.lastSendAt = 0;
     this.pump();
-    while (Date.now() < deadline && this.ready && !this.idle) await new Promise((r) => setTimeout(r, 20));
+    while (Date.now() < deadline && this.ready && !this.idle) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
   }
 
   close(): void {
-    this.closed = true;
-    clearTimeout(this.reconnectTimer);
     clearTimeout(this.flushTimer);
     this.teardown();
-    this.ws?.close(1001, 'source shutting down');
+    this.transport.close();
   }
 
-  private connect(): void {
-    if (this.closed) return;
-    const { logger } = this.options;
-    const ws = new WebSocket(this.options.url, {
-      headers: { authorization: `Bearer ${this.options.token}` },
-      perMessageDeflate: false,
-      maxPayload: this.options.frameBytes,
-      handshakeTimeout: 10_000,
-    });
-    this.ws = ws;
-    ws.binaryType = 'nodebuffer';
-    ws.on('open', () => {
-      this.connection = this.source.openConnection();
-      this.strings = new WireStringEncoder();
-      this.alive = true;
-      const hello = this.options.hello;
-      this.send({ t: 'hello', ...(typeof hello === 'function' ? hello() : hello) });
-      // A hub admits a few syncs at a time after a restart, so a welcome may take a while.
-      this.welcomeTimer = setTimeout(() => {
-        this.lastError = 'no welcome within 60 s';
-        ws.terminate();
-      }, 60_000);
-      this.heartbeatTimer = setInterval(() => {
-        if (!this.alive) {
-          this.lastError = 'heartbeat: hub stopped answering pings';
-          logger.warn({ hub: this.options.url }, 'hub stopped answering pings; reconnecting');
-          ws.terminate();
-          return;
-        }
-        this.alive = false;
-        ws.ping();
-      }, this.options.heartbeatMs);
-    });
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('message', (data: Buffer) => {
-      this.alive = true;
-      try {
-        this.onMessage(data);
-      } catch (err) {
-        const code = err instanceof FederationError ? err.code : 'CN_ERR_BAD_MESSAGE';
-        this.lastError = `${code}: ${(err as Error).message}`;
-        logger.error({ hub: this.options.url, code, err: (err as Error).message }, 'invalid message from hub; reconnecting');
-        ws.terminate();
-      }
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      this.lastError = `hub answered HTTP ${res.statusCode} to the upgrade`;
-      const hint = res.statusCode === 401 ? ' (check the token in hubs[].token / upstream.token)' : '';
-      logger.error({ hub: this.options.url, status: res.statusCode }, `hub refused the connection${hint}`);
-      res.resume();
-      ws.terminate();
-    });
-    ws.on('error', (err) => {
-      this.lastError = err.message;
-      logger.debug({ hub: this.options.url, err: err.message }, 'federation link error');
-    });
-    ws.on('close', (code, reason) => {
-      const name = federationErrorName(code);
-      if (name !== undefined && !this.closed) {
-        this.lastError = `${name}: ${reason.toString()}`;
-        logger.error({ hub: this.options.url, code: name, reason: reason.toString() }, 'hub closed the link');
-      }
-      const wasReady = this.ready;
-      this.teardown();
-      if (this.closed) return;
-      if (wasReady) this.attempt = 0;
-      const delay = backoffDelay(this.attempt++, this.options.backoffBaseMs, this.options.backoffCapMs, this.options.random);
-      this.reconnects++;
-      this.reconnectTimer = setTimeout(() => this.connect(), delay);
-    });
+  private opened(): void {
+    this.connection = this.source.openConnection();
+    this.strings = new WireStringEncoder();
+    const hello = this.options.hello;
+    this.transport.send(encodeMessage({ t: 'hello', ...(typeof hello === 'function' ? hello() : hello) }));
   }
 
-  /** Puts what was in flight back into the dirty set: nothing is lost, nothing queued twice. */
+  /** Puts what was in flight back into the pending set: nothing is lost, nothing queued twice. */
   private teardown(): void {
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.welcomeTimer);
     this.ready = false;
     this.connection = undefined;
     this.strings = undefined;
     const f = this.inFlight;
     this.inFlight = undefined;
-    if (f !== undefined) {
-      if (f.sources) this.sourcesDirty = true;
-      if (f.complete) this.targetsComplete = true;
-      for (const g of f.groups) this.dirty.add(g);
-      for (const t of f.targets) if (!this.dirtyTargets.has(targetKey(t)) && !this.removedTargets.has(targetKey(t))) this.dirtyTargets.set(targetKey(t), t);
-      for (const r of f.removed) {
-        const key = targetKey({ service: r[1], url: r[2] });
-        if (!this.dirtyTargets.has(key)) this.removedTargets.set(key, r);
-      }
-    }
+    if (f !== undefined) this.pending.restore(f);
   }
 
   private onMessage(data: Buffer): void {
     const message = decodeHubMessage(data, this.options.frameBytes);
     if (message.t === 'welcome') {
-      clearTimeout(this.welcomeTimer);
+      this.transport.welcome();
       this.onWelcome(message);
       return;
     }
@@ -318,7 +216,6 @@ export class SourceLink<G extends object> {
 
   private onWelcome(welcome: Welcome): void {
     this.ready = true;
-    this.attempt = 0;
     // In step only when this process already had acks on this link and the hub holds the last one.
     const inStep = this.lastSentSeq !== null && welcome.acked_seq === this.lastSentSeq && this.lastAckedSeq === this.lastSentSeq;
     this.seq = Math.max(this.seq, welcome.acked_seq ?? 0);
@@ -326,19 +223,15 @@ export class SourceLink<G extends object> {
     if (!inStep) {
       this.syncing = true;
       this.syncPart = 0;
-      for (const g of this.source.allGroups()) this.dirty.add(g);
-      this.dirtyTargets.clear();
-      this.removedTargets.clear();
-      this.targetsComplete = false;
+      this.pending.startSync(this.source.allGroups());
     }
-    this.options.logger.info({ hub: this.options.url, acked_seq: welcome.acked_seq, mode: inStep ? 'delta' : 'sync', groups: this.dirty.size }, 'federation link ready');
+    this.options.logger.info({ hub: this.options.url, acked_seq: welcome.acked_seq, mode: inStep ? 'delta' : 'sync', groups: this.pending.groupCount }, 'federation link ready');
     this.lastSendAt = 0;
     this.pump();
   }
 
-  private scheduleFlush(): void {
+  private scheduleFlush(wait = Math.max(0, this.lastSendAt + this.options.flushIntervalMs - Date.now())): void {
     if (!this.ready || this.inFlight !== undefined || this.flushTimer !== undefined) return;
-    const wait = Math.max(0, this.lastSendAt + this.options.flushIntervalMs - Date.now());
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.pump();
@@ -346,22 +239,19 @@ export class SourceLink<G extends object> {
   }
 
   private pump(): void {
-    const ws = this.ws;
-    if (!this.ready || this.inFlight !== undefined || ws === undefined || this.connection === undefined || this.strings === undefined) return;
-    const nothing =
-      this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !this.sourcesDirty && !this.targetsComplete && !(this.syncing && this.syncPart === 0);
-    if (nothing) return;
+    if (!this.ready || this.inFlight !== undefined || this.connection === undefined || this.strings === undefined) return;
+    const syncStarts = this.syncing && this.syncPart === 0;
+    if (this.pending.empty && !syncStarts) return;
     if (!this.syncing && Date.now() - this.lastSendAt < this.options.flushIntervalMs) {
       this.scheduleFlush();
       return;
     }
-    if (ws.bufferedAmount > this.options.highWaterBytes) {
-      // The hub reads slowly: wait, changes coalesce in the dirty set.
+    if (this.transport.bufferedAmount > this.options.highWaterBytes) {
+      // The hub reads slowly: wait, changes coalesce in the pending set.
+      this.backpressureWaits++;
       clearTimeout(this.flushTimer);
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = undefined;
-        this.pump();
-      }, 100);
+      this.flushTimer = undefined;
+      this.scheduleFlush(BACKPRESSURE_RETRY_MS);
       return;
     }
     this.sendNext(this.connection, this.strings);
@@ -369,80 +259,31 @@ export class SourceLink<G extends object> {
 
   private sendNext(connection: LinkConnection<G>, strings: WireStringEncoder): void {
     const sampleMark = this.source.currentSampleMark();
-    let batch: G[] = [];
-    for (const g of this.dirty) {
-      batch.push(g);
-      if (batch.length >= this.options.maxGroupsPerMessage) break;
-    }
-    const complete = this.targetsComplete && !this.syncing;
-    const targets = (this.syncing && this.syncPart === 0) || complete ? this.source.allTargets() : [...this.dirtyTargets.values()];
-    const removed = this.syncing || complete ? [] : [...this.removedTargets.values()];
-    const sources = (this.sourcesDirty || (this.syncing && this.syncPart === 0)) && this.source.sourcesStatus !== undefined ? this.source.sourcesStatus() : undefined;
-    let withoutSamples = false;
-    for (;;) {
-      const services = new Map<string, WireService>();
-      for (const g of batch) {
-        const since = withoutSamples ? Number.MAX_SAFE_INTEGER : this.syncing ? -1 : (this.delivered.get(g) ?? -1);
-        const { service, group } = connection.toWire(g, since);
-        let s = services.get(service);
-        if (s === undefined) services.set(service, (s = { name: service, groups: [] }));
-        s.groups.push({ ...group, samples: group.samples.map((o) => strings.encode(o)) });
-      }
-      const seq = this.seq + 1;
-      const last = this.syncing && this.dirty.size === batch.length;
-      const lineages = connection.pendingLineageDefs();
-      const stringDefs = strings.pendingDefinitions();
-      const body = {
-        seq,
-        services: [...services.values()],
-        targets,
-        ...(lineages !== undefined ? { lineages } : {}),
-        ...(stringDefs !== undefined ? { strings: stringDefs } : {}),
-        ...(removed.length > 0 ? { targets_removed: removed } : {}),
-        ...(sources !== undefined ? { sources } : {}),
-        ...(complete ? { targets_complete: true } : {}),
-      };
-      const message: Sync | Delta = this.syncing ? { t: 'sync', ...body, part: this.syncPart, last } : { t: 'delta', ...body };
-      const frame = encodeMessage(message);
-      if (frame.length > this.options.frameBytes * 0.9 && batch.length > 1) {
-        // Too big for one frame: halve the batch and encode again.
-        connection.rollbackLineageDefs();
-        strings.rollback();
-        batch = batch.slice(0, Math.ceil(batch.length / 2));
-        continue;
-      }
-      if (frame.length > this.options.frameBytes && !withoutSamples) {
-        // One group whose samples alone exceed a frame: ship its counts, never block the link.
-        this.options.logger.warn({ hub: this.options.url, bytes: frame.length }, 'group samples exceed the frame limit; sending counts only');
-        connection.rollbackLineageDefs();
-        strings.rollback();
-        withoutSamples = true;
-        continue;
-      }
-      connection.commitLineageDefs();
-      strings.commit();
-      for (const g of batch) this.dirty.delete(g);
-      for (const t of targets) this.dirtyTargets.delete(targetKey(t));
-      for (const r of removed) this.removedTargets.delete(targetKey({ service: r[1], url: r[2] }));
-      if (sources !== undefined) this.sourcesDirty = false;
-      if (complete) this.targetsComplete = false;
-      this.seq = seq;
-      this.lastSentSeq = seq;
-      this.inFlight = { seq, groups: batch, targets, removed, sources: sources !== undefined, complete, sampleMark, sync: this.syncing, last };
-      if (this.syncing) this.syncPart++;
-      this.lastSendAt = Date.now();
-      this.sendFrame(frame);
-      return;
-    }
-  }
-
-  private send(message: Hello): void {
-    this.sendFrame(encodeMessage(message));
-  }
-
-  private sendFrame(frame: Buffer): void {
-    this.bytesSent += frame.length;
-    this.messagesSent++;
-    this.ws?.send(frame, { binary: true });
+    const syncStarts = this.syncing && this.syncPart === 0;
+    const complete = this.pending.targetsComplete && !this.syncing;
+    const targets = syncStarts || complete ? this.source.allTargets() : this.pending.changedTargets();
+    const removed = this.syncing || complete ? [] : this.pending.removals();
+    const sources = (this.pending.sourcesChanged || syncStarts) && this.source.sourcesStatus !== undefined ? this.source.sourcesStatus() : undefined;
+    const seq = this.seq + 1;
+    const built = buildFrame({
+      seq,
+      groups: this.pending.groups(this.options.maxGroupsPerMessage),
+      pendingGroups: this.pending.groupCount,
+      targets,
+      removed,
+      sources,
+      targetsComplete: complete,
+      sync: this.syncing ? { part: this.syncPart } : undefined,
+      sinceMark: (g) => (this.syncing ? -1 : (this.delivered.get(g) ?? -1)),
+    }, connection, strings, this.options.frameBytes);
+    if (built.countsOnly) this.options.logger.warn({ hub: this.options.url, bytes: built.frame.length }, 'group samples exceed the frame limit; sending counts only');
+    const taken: TakenChanges<G> = { groups: built.groups, targets, removed, sources: sources !== undefined, complete };
+    this.pending.taken(taken);
+    this.seq = seq;
+    this.lastSentSeq = seq;
+    this.inFlight = { ...taken, seq, sampleMark, sync: this.syncing, last: built.last };
+    if (this.syncing) this.syncPart++;
+    this.lastSendAt = Date.now();
+    this.transport.send(built.frame);
   }
 }

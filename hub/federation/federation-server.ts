@@ -8,7 +8,7 @@ import type { HubState, MergeStats } from '../state/hub-state.js';
 import type { Source } from '../state/sources.js';
 import { bearerMatches } from './auth.js';
 import { Session } from './session.js';
-import { SyncAdmission } from './sync-admission.js';
+import { SYNC_ADMISSION_DEFAULTS, SyncAdmission } from './sync-admission.js';
 
 export interface FederationServerOptions {
   readonly hubId: string;
@@ -41,7 +41,7 @@ export class FederationServer {
     private readonly state: HubState,
     private readonly options: FederationServerOptions,
   ) {
-    this.admission = new SyncAdmission(options.syncSlots ?? 4, 30_000);
+    this.admission = new SyncAdmission(options.syncSlots ?? SYNC_ADMISSION_DEFAULTS.slots, SYNC_ADMISSION_DEFAULTS.maxWaitMs);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.frameBytes, clientTracking: true });
   }
 

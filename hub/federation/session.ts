@@ -2,11 +2,15 @@ import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { decodeSourceMessage, encodeMessage } from '../../common/federation/codec.js';
 import { FederationError } from '../../common/federation/errors.js';
+import { Heartbeat } from '../../common/federation/heartbeat.js';
 import { WireStringDecoder } from '../../common/federation/string-table.js';
 import { type Delta, type Hello, type HubMessage, MAX_HOPS, PROTOCOL_VERSION, type Sync } from '../../common/federation/messages.js';
 import type { HubState, MergeStats } from '../state/hub-state.js';
 import type { Source } from '../state/sources.js';
 import type { SyncAdmission } from './sync-admission.js';
+
+/** How long a peer may take to complete the close handshake after a protocol error before it is cut. */
+export const CLOSE_GRACE_MS = 2_000;
 
 export interface SessionOptions {
   readonly hubId: string;
@@ -39,12 +43,11 @@ export class Session {
   private readonly refs = new Map<number, number>();
   /** The connection's string table (wire economy). */
   private readonly strings = new WireStringDecoder();
-  private alive = true;
   private closed = false;
   /** Holds an admission slot until its first delta, the last part of its sync, or its close. */
   private holdsSlot = false;
   private readonly helloTimer: NodeJS.Timeout;
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: Heartbeat;
 
   constructor(
     private readonly ws: WebSocket,
@@ -52,18 +55,10 @@ export class Session {
     private readonly options: SessionOptions,
   ) {
     this.helloTimer = setTimeout(() => this.fail(new FederationError('CN_ERR_HELLO_TIMEOUT', `no hello within ${options.helloTimeoutMs} ms`)), options.helloTimeoutMs);
-    this.heartbeat = setInterval(() => {
-      if (!this.alive) {
-        options.logger.warn({ source: this.hello?.name }, 'source stopped answering pings; terminating');
-        ws.terminate();
-        return;
-      }
-      this.alive = false;
-      ws.ping();
-    }, options.heartbeatMs);
-    ws.on('pong', () => (this.alive = true));
+    this.heartbeat = new Heartbeat(ws, options.heartbeatMs, () => options.logger.warn({ source: this.hello?.name }, 'source stopped answering pings; terminating'));
+    ws.on('pong', () => this.heartbeat.seen());
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.alive = true;
+      this.heartbeat.seen();
       try {
         if (!isBinary) throw new FederationError('CN_ERR_BAD_MESSAGE', 'text frames are not part of the protocol');
         this.onFrame(data);
@@ -95,7 +90,7 @@ export class Session {
     if (this.source !== undefined) this.source.anomalies++;
     this.ws.close(err.closeCode, err.code);
     // A peer that never completes the close handshake is cut.
-    setTimeout(() => this.ws.terminate(), 2_000).unref();
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   private send(message: HubMessage): void {
@@ -195,7 +190,7 @@ export class Session {
     this.closed = true;
     if (this.holdsSlot) this.releaseSlot();
     clearTimeout(this.helloTimer);
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     const name = this.hello?.name;
     if (name !== undefined) this.options.release(name, this);
   }

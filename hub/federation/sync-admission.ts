@@ -1,3 +1,6 @@
+/** Sources admitted at once into their initial exchange, and how long the others may wait. */
+export const SYNC_ADMISSION_DEFAULTS = { slots: 4, maxWaitMs: 30_000 } as const;
+
 /**
  * Admits a few sources at a time into their initial exchange after a hello (DESIGN section 4): after a
  * hub restart every source re-syncs at once; admitting `slots` at a time (the rest wait, released

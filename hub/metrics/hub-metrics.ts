@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LinkStatus } from '../../common/federation/source-link.js';
 import { collectProcessMetrics } from '../../common/process-metrics.js';
 import type { HubState } from '../state/hub-state.js';
 import { OccurrenceExposition, type OccurrencesOptions } from './occurrences.js';
@@ -33,6 +34,8 @@ export class HubMetrics {
   private readonly exposition: OccurrenceExposition;
   /** Set by the hub once its live stream exists. */
   live: LiveFigures | undefined;
+  /** Set by the hub when it streams into a parent (`hub.upstream`). */
+  upstream: (() => LinkStatus) | undefined;
 
   constructor(
     state: HubState,
@@ -90,6 +93,29 @@ export class HubMetrics {
         this.set({ type: 'heap_total' }, m.heapTotal);
         this.set({ type: 'external' }, m.external);
         this.set({ type: 'array_buffers' }, m.arrayBuffers);
+      },
+    });
+    const upstream = () => this.upstream?.();
+    new Gauge({
+      name: 'crowsnest_hub_upstream_connected', help: '1 when the link to the parent hub (hub.upstream) is up.', labelNames: ['hub'], registers,
+      collect() {
+        const u = upstream();
+        if (u !== undefined) this.set({ hub: u.url }, u.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'crowsnest_hub_upstream_pending_groups', help: 'Groups changed and not yet acknowledged by the parent hub.', labelNames: ['hub'], registers,
+      collect() {
+        const u = upstream();
+        if (u !== undefined) this.set({ hub: u.url }, u.pendingGroups);
+      },
+    });
+    new Counter({
+      name: 'crowsnest_hub_upstream_backpressure_waits_total', help: 'Sends to the parent hub that waited because it read slowly (changes coalesce meanwhile).', labelNames: ['hub'], registers,
+      collect() {
+        const u = upstream();
+        this.reset();
+        if (u !== undefined) this.inc({ hub: u.url }, u.backpressureWaits);
       },
     });
     const live = () => this.live;
