@@ -5,16 +5,13 @@ import type { Logger } from 'pino';
 import type Router from '@koa/router';
 import type { AgentConfig } from '../common/config/schema.js';
 import type { ServiceConfig } from '../common/config/service.js';
-import { PROTOCOL_VERSION, type WireTarget } from '../common/federation/messages.js';
+import { PROTOCOL_VERSION } from '../common/federation/messages.js';
 import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
-import type { ParsedPayload } from '../common/wire/client-payload.js';
-import { Aggregator, type ApplyResult } from './aggregate/aggregator.js';
-import type { StartMode } from './aggregate/start-mode.js';
+import { Aggregator } from './aggregate/aggregator.js';
+import { IngestSink } from './aggregate/ingest-sink.js';
+import { startModeFor } from './aggregate/start-mode.js';
 import { createAgentApp } from './api/app.js';
-import { SentryIngest } from './ingest/sentry/sentry-ingest.js';
-import { SentryMetrics } from './ingest/sentry/sentry-metrics.js';
-import { sentryRoutes } from './ingest/sentry/sentry-routes.js';
 import { pushRoutes } from './ingest/push/push-routes.js';
 import { DiscoveryManager } from './discovery/manager.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
@@ -23,6 +20,7 @@ import { PeriskopImport } from './import/periskop-import.js';
 import { ScrapePool } from './scrape/scrape-pool.js';
 import type { TargetHealth } from './scrape/target-health.js';
 import { Shipper } from './ship/shipper.js';
+import { targetToWire } from './ship/target-wire.js';
 import { StateStore } from './state/state-store.js';
 import { VERSION } from '../common/version.js';
 
@@ -68,16 +66,16 @@ export class Agent {
     const hubs = [...config.hubs, ...(options.extraHubs ?? [])];
     const stateStore = config.state_dir !== undefined ? new StateStore(config.state_dir) : undefined;
     const saved = await stateStore?.load();
-    const resumed = saved !== undefined && saved.name === config.name;
-    if (saved !== undefined && !resumed) log.warn({ saved_name: saved.name }, 'state_dir holds another agent\'s state; starting a new epoch');
-    const epoch = resumed ? saved.epoch : newEpoch();
-    // A state saved before any hub answered is still undecided: keep its held-back baselines pending.
-    const startMode: StartMode = resumed
-      ? (saved.aggregator.startMode === 'pending' && hubs.length > 0 ? 'pending' : 'exact')
-      : hubs.length === 0 ? 'first-start' : 'pending';
+    const resumed = saved !== undefined && saved.name === config.name ? saved : undefined;
+    if (saved !== undefined && resumed === undefined) log.warn({ saved_name: saved.name }, 'state_dir holds another agent\'s state; starting a new epoch');
+    const epoch = resumed?.epoch ?? newEpoch();
+    const startMode = startModeFor(resumed?.aggregator, hubs.length);
     const maxInterval = Math.max(10_000, ...services.map((s) => s.scraper.refresh_interval));
 
+    // Stages refer to each other through these; each is set before anything can call it.
     let shipper: Shipper | undefined;
+    const healths = (): TargetHealth[] => [...pool.healths(), ...imports.flatMap((i) => i.targets())];
+    const toWire = (h: TargetHealth) => targetToWire(config.name, h);
     const aggregator = new Aggregator({
       samplesPerGroup: config.samples_per_group,
       limits: config.limits,
@@ -90,66 +88,40 @@ export class Agent {
       onEvict: (group) => shipper?.groupEvicted(group),
       originTombstones: { maxTombstones: config.origin_tombstones, maxKeys: config.origin_tombstone_keys, ttlMs: config.origin_tombstone_ttl },
     });
-    if (resumed) aggregator.importState(saved.aggregator, Date.now());
-
-    const toWire = (h: TargetHealth): WireTarget => ({
-      service: h.service, url: h.url, agent: config.name, up: h.up, last_error: h.lastError, last_scrape: h.lastScrape, duration_ms: h.durationMs, bytes: h.bytes,
+    if (resumed !== undefined) aggregator.importState(resumed.aggregator, Date.now());
+    const eventLoop = new EventLoopMonitor();
+    const metrics = new AgentMetrics({
+      healths, links: () => shipper?.status() ?? [], stats: () => aggregator.stats(), services: () => aggregator.serviceStats(),
+      interner: () => aggregator.interner.stats(), originTombstones: () => aggregator.originTombstones.stats(), eventLoop,
     });
-    let metrics: AgentMetrics | undefined;
-    /** Metrics of one accepted payload (a scrape or a push). */
-    const countIngest = (service: string, payload: ParsedPayload, r: ApplyResult) => {
-      metrics?.increments.inc({ service }, r.increments);
-      for (const [reason, n] of Object.entries(payload.dropped)) metrics?.dropped.inc({ reason }, n);
-      if (r.invalidSamples > 0) metrics?.dropped.inc({ reason: 'sample_invalid' }, r.invalidSamples);
-      for (const notes of [payload.truncated, r.truncated]) {
-        for (const [reason, n] of Object.entries(notes ?? {})) if (n !== undefined && n > 0) metrics?.truncated.inc({ reason }, n);
-      }
+    const sink = new IngestSink(aggregator, metrics.accounting);
+    /** A target's health after a scrape or an import: the hubs hear of it when it changed. */
+    const health = (h: TargetHealth, changed: boolean) => {
+      if (changed) shipper?.targetChanged(toWire(h));
     };
+
     const pool = new ScrapePool({
       concurrency: config.scrape.concurrency,
       limits: config.limits,
       sink: {
-        ingest: (service, originId, payload, now) => {
-          // Only a payload read whole tells that a missing key was reset by a restart of the target.
-          const complete = Object.keys(payload.dropped).length === 0;
-          const r = aggregator.observe(service, originId, payload.aggregates, now, complete);
-          countIngest(service, payload, r);
-          return r.truncated;
+        observe: (o, opts) => sink.observe(o, opts),
+        touch: (service, origin, now) => {
+          sink.touch(service, origin, now);
+          metrics.unchanged.inc({ service });
         },
-        touch: (service, originId, now) => {
-          aggregator.touch(service, originId, now);
-          metrics?.unchanged.inc({ service });
-        },
-        forget: (service, originId, now) => aggregator.forgetOrigin(service, originId, now),
+        forget: (service, origin, now) => sink.forget(service, origin, now),
         health: (h, changed) => {
-          metrics?.scrapes.inc({ service: h.service, result: h.up ? 'ok' : (h.lastFailure ?? 'error') });
-          metrics?.scrapeSeconds.observe({ service: h.service }, h.durationMs / 1000);
-          metrics?.bytes.inc({ service: h.service }, h.bytes);
-          if (changed) {
-            shipper?.targetChanged(toWire(h));
-            if (!h.up) log.warn({ service: h.service, target: h.url, reason: h.lastFailure, err: h.lastError }, 'target down');
-          }
+          metrics.recordScrape(h);
+          health(h, changed);
+          if (changed && !h.up) log.warn({ service: h.service, target: h.url, reason: h.lastFailure, err: h.lastError }, 'target down');
         },
       },
     });
-
-    // Imported Periskop servers (issue: import an existing Periskop); their endpoints are targets too.
-    const imports = config.imports.map(
-      (c) =>
-        new PeriskopImport(c, {
-          dispatcher: new UndiciAgent({ connect: { timeout: 5_000 } }),
-          limits: config.limits,
-          logger: log,
-          now: Date.now,
-          sink: {
-            ingest: (service, origin, payload, now) => aggregator.observe(service, origin, payload.aggregates, now, false, 'max'),
-            health: (h, changed) => {
-              if (changed) shipper?.targetChanged(toWire(h));
-            },
-          },
-        }),
-    );
-    const healths = () => [...pool.healths(), ...imports.flatMap((i) => i.targets())];
+    // Imported Periskop servers: their endpoints are targets too.
+    const imports = config.imports.map((c) => new PeriskopImport(c, {
+      dispatcher: new UndiciAgent({ connect: { timeout: 5_000 } }), limits: config.limits, logger: log, now: Date.now,
+      sink: { observe: (o, opts) => sink.observe(o, opts), health },
+    }));
     shipper = new Shipper(aggregator, () => healths().map(toWire), {
       hubs,
       hello: { protocol: PROTOCOL_VERSION, name: config.name, epoch, kind: 'agent', labels: config.labels, version: VERSION, path: [] },
@@ -163,81 +135,48 @@ export class Agent {
       },
     });
 
-    const selfErrors = new SelfErrors();
-    const eventLoop = new EventLoopMonitor();
-    eventLoop.start();
-    metrics = new AgentMetrics({
-      healths, links: () => shipper.status(), stats: () => aggregator.stats(), services: () => aggregator.serviceStats(),
-      interner: () => aggregator.interner.stats(), originTombstones: () => aggregator.originTombstones.stats(), eventLoop,
-    });
-    const m = metrics;
-    let sentry: SentryIngest | undefined;
     const routers: Router[] = [];
-    if (config.sentry !== undefined) {
-      const sentryMetrics = new SentryMetrics(m.registry);
-      const sentryLog = log.child({ stage: 'sentry' });
-      sentry = new SentryIngest({
-        config: config.sentry, limits: config.limits, metrics: sentryMetrics, logger: sentryLog,
-        sink: {
-          observe: (service, originId, aggregates, now) => {
-            const r = aggregator.observe(service, originId, aggregates, now, false);
-            m.increments.inc({ service }, r.increments);
-          },
-          touch: (service, originId, now) => aggregator.touch(service, originId, now),
-        },
-      });
-      routers.push(sentryRoutes({ ingest: sentry, metrics: sentryMetrics, logger: sentryLog, maxBodyBytes: config.limits.bodyBytes }));
-      sentryLog.info({ projects: config.sentry.projects.length, services: sentry.services }, 'Sentry ingestion at POST /api/{project_id}/envelope/ and /store/');
-    }
+    const sentry = config.sentry === undefined ? undefined
+      : (await import('./ingest/sentry/sentry-setup.js')).setUpSentry({ config: config.sentry, limits: config.limits, sink, registry: metrics.registry, logger: log });
+    if (sentry !== undefined) routers.push(sentry.router);
     routers.push(pushRoutes({
       limits: config.limits,
       defaultService: config.push.default_service,
       maxServices: config.push.max_services,
       configuredServices: new Set(services.map((s) => s.name)),
       logger: log.child({ stage: 'push' }),
-      sink: {
-        observe: (service, originId, payload, now) => {
-          // A push carries the client's whole cumulative state: a missing key was reset by a restart.
-          const r = aggregator.observe(service, originId, payload.aggregates, now, Object.keys(payload.dropped).length === 0);
-          countIngest(service, payload, r);
-          return r;
-        },
-      },
-      onPush: (service, result, bytes) => {
-        m.pushes.inc({ service, result });
-        m.pushedBytes.inc({ service }, bytes);
-      },
+      sink,
+      onPush: (service, result, bytes) => metrics.recordPush(service, result, bytes),
     }));
     let ready = false;
-    const app = createAgentApp({ selfErrors, logger: log, metrics: () => m.render(), healths, ready: () => ready, routers });
+    const selfErrors = new SelfErrors();
+    const app = createAgentApp({ selfErrors, logger: log, metrics: () => metrics.render(), healths, ready: () => ready, routers });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     await listenOn(server, config.listen);
 
-    const discovery = services.map(
-      (service) =>
-        new DiscoveryManager(service, {
-          onTargets: (name, targets) => {
-            log.info({ service: name, targets: targets.length }, 'targets discovered');
-            pool.setTargets(service, targets, (gone) => shipper.targetRemoved(config.name, gone.service, gone.url));
-          },
-          onError: (name, source, err) => {
-            selfErrors.report(err, 'warning');
-            log.warn({ service: name, source, err: err.message }, 'discovery failed; keeping the last good targets');
-          },
-        }),
-    );
+    const discovery = services.map((service) => new DiscoveryManager(service, {
+      onTargets: (name, targets) => {
+        log.info({ service: name, targets: targets.length }, 'targets discovered');
+        pool.setTargets(service, targets, (gone) => shipper.targetRemoved(config.name, gone.service, gone.url));
+      },
+      onError: (name, source, err) => {
+        selfErrors.report(err, 'warning');
+        log.warn({ service: name, source, err: err.message }, 'discovery failed; keeping the last good targets');
+      },
+    }));
     const agent = new Agent(epoch, aggregator, pool, discovery, imports, shipper, server, stateStore, config, log);
+    eventLoop.start();
+    agent.cleanups.push(() => eventLoop.stop());
     shipper.start();
     for (const d of discovery) d.start();
     for (const i of imports) i.start();
-    agent.cleanups.push(() => eventLoop.stop());
     if (stateStore !== undefined) agent.timers.push(setInterval(() => void agent.saveState(), config.state_interval));
     agent.timers.push(setInterval(() => {
       // Targets still in discovery keep their counter state however long they are down (their count is
       // bounded by discovery), so one coming back is not counted twice; only pushers and gone targets expire.
       const now = Date.now();
-      for (const [service, origin] of pool.liveOrigins()) aggregator.touch(service, origin, now);
-      sentry?.keepAlive(now);
+      for (const [service, origin] of pool.liveOrigins()) sink.touch(service, origin, now);
+      sentry?.ingest.keepAlive(now);
       aggregator.expireOrigins(now, config.origin_ttl);
     }, Math.min(60_000, config.origin_ttl)));
     ready = true;

@@ -10,3 +10,13 @@
  *   and settled when the hub's welcome decides between `first-start` and `restart`.
  */
 export type StartMode = 'exact' | 'first-start' | 'restart' | 'pending';
+
+/**
+ * The start mode of a process: resuming its own saved state is `exact` (or still `pending` when it
+ * was saved before any hub answered); a new epoch is a `first-start` without hubs (nobody to ask),
+ * else `pending` until the first welcome tells.
+ */
+export function startModeFor(saved: { readonly startMode?: StartMode } | undefined, hubs: number): StartMode {
+  if (saved !== undefined) return saved.startMode === 'pending' && hubs > 0 ? 'pending' : 'exact';
+  return hubs === 0 ? 'first-start' : 'pending';
+}

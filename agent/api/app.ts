@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
+import { errorMiddleware } from '../../common/http/http-error.js';
 import { opsRoutes } from '../../common/http/ops-routes.js';
 import type { Logger } from 'pino';
 import type { SelfErrors } from '../../common/self-errors.js';
@@ -19,20 +20,13 @@ export interface AgentAppDeps {
 export function createAgentApp(deps: AgentAppDeps): Koa {
   const app = new Koa();
   app.silent = true;
-  app.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      const e = err as { status?: number; expose?: boolean; code?: string; message?: string };
-      const status = typeof e.status === 'number' && e.status >= 400 && e.status < 600 ? e.status : 500;
-      if (status >= 500) {
-        deps.selfErrors.report(err);
-        deps.logger.error({ err: e.message, path: ctx.path }, 'unexpected error in an agent handler');
-      }
-      ctx.status = status;
-      ctx.body = { error: { code: e.expose && e.code ? e.code : status >= 500 ? 'internal' : 'bad_request', message: e.expose && e.message ? e.message : 'internal error' } };
-    }
-  });
+  app.use(errorMiddleware({
+    internalMessage: 'internal error; see the agent log',
+    onUnexpected: (err, ctx) => {
+      deps.selfErrors.report(err);
+      deps.logger.error({ err: (err as Error).message, path: ctx.path }, 'unexpected error in an agent handler');
+    },
+  }));
   const router = opsRoutes(deps);
   router.get('/targets', (ctx) => {
     ctx.body = deps.healths().map((h) => ({

@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Limits } from '../../common/limits.js';
-import { parseClientPayload, type ParsedPayload } from '../../common/wire/client-payload.js';
+import { parseClientPayload } from '../../common/wire/client-payload.js';
+import type { ObservationSink } from '../aggregate/ingest-sink.js';
 import { decodeBody, fetchBody } from '../scrape/fetch-body.js';
 import { ScrapeError } from '../scrape/scrape-error.js';
 import { newHealth, type TargetHealth } from '../scrape/target-health.js';
@@ -17,8 +18,8 @@ export interface PeriskopImportConfig {
 }
 
 /** Where imported totals go: the aggregator with `max` semantics (see CountSemantics). */
-export interface ImportSink {
-  ingest(service: string, originId: string, payload: ParsedPayload, now: number): void;
+/** Where imported totals go (the agent's ingest sink, with `max` semantics), and each endpoint's health. */
+export interface ImportSink extends Pick<ObservationSink, 'observe'> {
   health(health: TargetHealth, changed: boolean): void;
 }
 
@@ -95,7 +96,9 @@ export class PeriskopImport {
         const { json, bytes } = await this.getJson(url);
         health.bytes = bytes;
         if (!Array.isArray(json)) throw new ScrapeError('invalid_payload', 'expected the Periskop API\'s array of aggregates');
-        this.deps.sink.ingest(service, `import:${this.base}`, parseClientPayload({ aggregated_errors: json }, this.deps.limits), this.deps.now());
+        const payload = parseClientPayload({ aggregated_errors: json }, this.deps.limits);
+        // A Periskop server's list is not a client's whole state: a missing key is no reset.
+        this.deps.sink.observe({ service, origin: `import:${this.base}`, aggregates: payload.aggregates, dropped: payload.dropped, truncated: payload.truncated, now: this.deps.now() }, { complete: false, semantics: 'max' });
       } catch (err) {
         error = err instanceof ScrapeError ? err : new ScrapeError('invalid_payload', (err as Error).message);
       }

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../common/process-metrics.js';
 import type { LinkStatus } from '../../common/federation/source-link.js';
 import type { ServiceStats } from '../aggregate/aggregator.js';
+import type { IngestAccounting } from '../aggregate/ingest-sink.js';
 import type { OriginTombstoneStats } from '../aggregate/origin-tombstones.js';
 import type { TargetHealth } from '../scrape/target-health.js';
 import type { EventLoopMonitor } from './event-loop.js';
@@ -140,6 +141,26 @@ export class AgentMetrics {
         this.set({ quantile: '1' }, d.max);
       },
     });
+  }
+
+  /** The ingest sink's accounting, for every way in alike. */
+  readonly accounting: IngestAccounting = {
+    increments: (service, n) => this.increments.inc({ service }, n),
+    dropped: (reason, n) => this.dropped.inc({ reason }, n),
+    truncated: (reason, n) => this.truncated.inc({ reason }, n),
+  };
+
+  /** One finished scrape. */
+  recordScrape(h: TargetHealth): void {
+    this.scrapes.inc({ service: h.service, result: h.up ? 'ok' : (h.lastFailure ?? 'error') });
+    this.scrapeSeconds.observe({ service: h.service }, h.durationMs / 1000);
+    this.bytes.inc({ service: h.service }, h.bytes);
+  }
+
+  /** One push, by result ("ok" or the error code). */
+  recordPush(service: string, result: string, bytes: number): void {
+    this.pushes.inc({ service, result });
+    this.pushedBytes.inc({ service }, bytes);
   }
 
   render(): Promise<string> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Dispatcher, errors, request } from 'undici';
-import { BodyError, decodeContentEncoding } from '../ingest/request-body.js';
+import { BodyError, decodeContentEncoding } from '../http/request-body.js';
 import { type BodyBuffer, BodyBuffers } from './body-buffers.js';
 import type { PlainConnection } from './plain-connection.js';
 import { FIELD_NAME, ResponseReader } from './response-reader.js';

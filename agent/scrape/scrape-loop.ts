@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Limits } from '../../common/limits.js';
-import { type ParsedPayload, PayloadError, type TruncationNotes } from '../../common/wire/client-payload.js';
+import { type ParsedPayload, PayloadError } from '../../common/wire/client-payload.js';
+import type { ObservationSink } from '../aggregate/ingest-sink.js';
 import type { ScraperConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
 import { ClientConfigError, HTTP_CLIENT_DEFAULTS, type HttpClient } from '../http/client.js';
@@ -12,14 +13,12 @@ import { ScrapeError } from './scrape-error.js';
 import type { Semaphore } from './semaphore.js';
 import { addCounts, newHealth, type TargetHealth } from './target-health.js';
 
-/** Where scraped payloads go (the aggregator, through the agent's wiring). */
-export interface ScrapeSink {
-  /** A parsed payload of one origin; returns what was cut while taking its samples, if anything. */
-  ingest(service: string, originId: string, payload: ParsedPayload, now: number): TruncationNotes | void;
-  /** The body did not change: the origin is alive, nothing else to do. */
-  touch(service: string, originId: string, now: number): void;
-  /** An origin is gone (its target restarted under a new uuid, or left discovery). */
-  forget(service: string, originId: string, now: number): void;
+/**
+ * Where scraped payloads go: the agent's ingest sink (a body that did not change is a `touch`; an
+ * origin gone, because its target restarted under a new uuid or left discovery, a `forget`), and
+ * each scrape's health.
+ */
+export interface ScrapeSink extends ObservationSink {
   /** Health changed (up/down or error text) or a scrape finished; for shipping and metrics. */
   health(health: TargetHealth, changed: boolean): void;
 }
@@ -150,8 +149,8 @@ export class ScrapeLoop {
         this.originId = originId;
         addCounts(this.health.dropped, payload.dropped);
         addCounts(this.health.truncated, payload.truncated);
-        const notes = sink.ingest(this.target.service, originId, payload, now());
-        if (notes) addCounts(this.health.truncated, notes);
+        const r = sink.observe({ service: this.target.service, origin: originId, aggregates: payload.aggregates, dropped: payload.dropped, truncated: payload.truncated, now: now() });
+        addCounts(this.health.truncated, r.truncated);
         this.reader.commit();
         this.lastHash = fetched.hash;
       }

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { bearerMatches } from '../federation/auth.js';
-import { ApiError } from './api-error.js';
+import { HttpError } from '../../common/http/http-error.js';
 
 /**
  * Writes (resolve, unresolve) need `Authorization: Bearer <admin_token>` when one is configured.
@@ -10,6 +10,6 @@ export function requireAdmin(ctx: Context, adminToken: string | undefined): void
   if (adminToken === undefined) return;
   if (!bearerMatches(ctx.get('authorization') || undefined, [adminToken])) {
     ctx.set('WWW-Authenticate', 'Bearer realm="crowsnest"');
-    throw new ApiError(401, 'unauthorized', 'this hub requires the admin token for writes (Authorization: Bearer <admin_token>)');
+    throw new HttpError(401, 'unauthorized', 'this hub requires the admin token for writes (Authorization: Bearer <admin_token>)');
   }
 }

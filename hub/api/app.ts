@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SelfErrors } from '../../common/self-errors.js';
 import type { HubState } from '../state/hub-state.js';
 import type { UserActions } from '../store/user-actions.js';
-import { errorMiddleware } from './api-error.js';
+import { errorMiddleware } from '../../common/http/http-error.js';
 import { opsRoutes } from '../../common/http/ops-routes.js';
 import { exportRoutes } from './export/routes.js';
 import { periskopRoutes } from './periskop/routes.js';
@@ -35,9 +35,12 @@ export function createHubApp(deps: HubAppDeps): Koa {
   app.proxy = false;
   app.silent = true;
   app.use(
-    errorMiddleware((err, ctx) => {
-      deps.selfErrors.report(err, 'error', { method: ctx.method, url: ctx.url, headers: null, body: '' });
-      deps.logger.error({ err: (err as Error).message, stack: (err as Error).stack, path: ctx.path }, 'unexpected error in an API handler');
+    errorMiddleware({
+      internalMessage: 'internal error; see the hub log',
+      onUnexpected: (err, ctx) => {
+        deps.selfErrors.report(err, 'error', { method: ctx.method, url: ctx.url, headers: null, body: '' });
+        deps.logger.error({ err: (err as Error).message, stack: (err as Error).stack, path: ctx.path }, 'unexpected error in an API handler');
+      },
     }),
   );
   app.use(staticUi(deps.uiDir));

@@ -2,16 +2,17 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Limits } from '../../../common/limits.js';
-import { type DropReason, parseClientPayload, type ParsedPayload, type TruncationNotes } from '../../../common/wire/client-payload.js';
-import { PushError } from './push-error.js';
+import { type DropReason, parseClientPayload } from '../../../common/wire/client-payload.js';
+import type { ObservationSink } from '../../aggregate/ingest-sink.js';
+import { HttpError } from '../../../common/http/http-error.js';
 import { PushRequestSchema, PushServiceSchema } from './push-schema.js';
 import { readBody } from './read-body.js';
 
-/** Where accepted pushes go: the aggregator, through the agent's wiring. */
-export interface PushSink {
-  /** One push's cumulative state for one origin; returns what it added. */
-  observe(service: string, originId: string, payload: ParsedPayload, now: number): { readonly increments: number; readonly truncated?: TruncationNotes };
-}
+/**
+ * Where accepted pushes go: the agent's ingest sink. A push carries the client's whole cumulative
+ * state, so a push read whole is complete (a missing key was reset by a restart of the client).
+ */
+export type PushSink = Pick<ObservationSink, 'observe'>;
 
 export interface PushRoutesDeps {
   readonly sink: PushSink;
@@ -54,10 +55,10 @@ export function pushRoutes(deps: PushRoutesDeps): Router {
     let label = '(refused)';
     try {
       const name = PushServiceSchema.safeParse(rawService);
-      if (!name.success) throw new PushError(400, 'invalid_service', name.error.issues[0]?.message ?? 'invalid service name');
+      if (!name.success) throw new HttpError(400, 'invalid_service', name.error.issues[0]?.message ?? 'invalid service name');
       const service = name.data;
       if (!deps.configuredServices.has(service) && !pushedServices.has(service) && pushedServices.size >= deps.maxServices) {
-        throw new PushError(400, 'too_many_services', `pushes already use ${deps.maxServices} services (agent.push.max_services); push to one of them or raise the limit`);
+        throw new HttpError(400, 'too_many_services', `pushes already use ${deps.maxServices} services (agent.push.max_services); push to one of them or raise the limit`);
       }
       label = service;
       const body = await readBody(ctx.req, deps.limits.bodyBytes);
@@ -66,20 +67,20 @@ export function pushRoutes(deps: PushRoutesDeps): Router {
       try {
         json = JSON.parse(body.toString('utf8'));
       } catch (err) {
-        throw new PushError(400, 'invalid_json', `the body is not JSON: ${(err as Error).message.slice(0, 200)}`);
+        throw new HttpError(400, 'invalid_json', `the body is not JSON: ${(err as Error).message.slice(0, 200)}`);
       }
       if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-        throw new PushError(400, 'invalid_payload', 'expected a Periskop error payload: an object with "target_uuid" and "aggregated_errors"');
+        throw new HttpError(400, 'invalid_payload', 'expected a Periskop error payload: an object with "target_uuid" and "aggregated_errors"');
       }
       const request = PushRequestSchema.safeParse(json);
       if (!request.success) {
         const issue = request.error.issues[0];
         const code = issue?.path[0] === 'target_uuid' && (json as { target_uuid?: unknown }).target_uuid == null ? 'missing_target_uuid' : 'invalid_payload';
-        throw new PushError(400, code, issue?.message ?? 'invalid payload');
+        throw new HttpError(400, code, issue?.message ?? 'invalid payload');
       }
       const payload = parseClientPayload(json, deps.limits);
       if (!deps.configuredServices.has(service)) pushedServices.add(service);
-      const result = deps.sink.observe(service, pushOrigin(service, request.data.target_uuid), payload, now());
+      const result = deps.sink.observe({ service, origin: pushOrigin(service, request.data.target_uuid), aggregates: payload.aggregates, dropped: payload.dropped, truncated: payload.truncated, now: now() });
       deps.onPush?.(label, 'ok', bytes);
       ctx.status = 200;
       ctx.body = {
@@ -91,7 +92,7 @@ export function pushRoutes(deps: PushRoutesDeps): Router {
         truncated: { ...payload.truncated, ...result.truncated },
       };
     } catch (err) {
-      if (err instanceof PushError) {
+      if (err instanceof HttpError) {
         deps.onPush?.(label, err.code, bytes);
         // Do not read the rest of a body that is too large: close the connection after answering.
         if (err.status === 413) ctx.set('Connection', 'close');

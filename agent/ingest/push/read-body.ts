@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { BodyError, type BodyFailure, decodeContentEncoding, readRequestBody } from '../request-body.js';
-import { PushError } from './push-error.js';
+import { BodyError, type BodyFailure, decodeContentEncoding, readRequestBody } from '../../http/request-body.js';
+import { HttpError } from '../../../common/http/http-error.js';
 
 const ANSWERS: Record<BodyFailure, [status: number, code: string]> = {
   body_too_large: [413, 'body_too_large'],
@@ -12,7 +12,7 @@ const ANSWERS: Record<BodyFailure, [status: number, code: string]> = {
 
 /**
  * Reads a push body with the agent's body limit applied to the bytes received and to the decompressed
- * bytes (gzip, deflate, br). Throws PushError 413, 415 or 400.
+ * bytes (gzip, deflate, br). Throws HttpError 413, 415 or 400.
  */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   try {
@@ -20,6 +20,6 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   } catch (err) {
     if (!(err instanceof BodyError)) throw err;
     const [status, code] = ANSWERS[err.reason];
-    throw new PushError(status, code, err.message);
+    throw new HttpError(status, code, err.message);
   }
 }

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { SentryConfig } from '../../../common/config/schema.js';
 import type { Limits } from '../../../common/limits.js';
-import type { ParsedAggregate } from '../../../common/wire/client-payload.js';
+import type { ObservationSink } from '../../aggregate/ingest-sink.js';
 import { keyFromDsn } from './auth.js';
 import { parseEnvelope, parseJsonObject } from './envelope.js';
 import { mapSentryEvent } from './event-mapping.js';
@@ -20,14 +20,10 @@ const inflateAsync = promisify(inflate);
 export const OVERFLOW_KEY = 'CrowsnestOverflow@too-many-sentry-groups';
 
 /**
- * Where accepted events go: the agent's aggregator, as cumulative counts of one origin (the
- * aggregator's `observe` with `complete = false`, and `touch` to keep the origin from expiring).
- * Implemented by the agent's wiring; lives as long as the agent.
+ * Where accepted events go: the agent's ingest sink, as cumulative counts of one origin (observed
+ * with `complete: false`, since an event carries one key; `touch` keeps the origin from expiring).
  */
-export interface SentrySink {
-  observe(service: string, originId: string, aggregates: readonly ParsedAggregate[], now: number): void;
-  touch(service: string, originId: string, now: number): void;
-}
+export type SentrySink = Pick<ObservationSink, 'observe' | 'touch'>;
 
 /** A configured DSN: project id, public key, and the service its events count under. */
 interface ProjectKey {
@@ -169,7 +165,8 @@ export class SentryIngest {
     const total = (counts.get(key) ?? 0) + 1;
     counts.set(key, total);
     // createdAt = now: every count of this process's origin is new (never a baseline of a restart).
-    this.options.sink.observe(project.service, this.originId, [{ key, totalCount: total, severity: mapped.severity, createdAt: now, rawSamples: [mapped.sample] }], now);
+    const aggregates = [{ key, totalCount: total, severity: mapped.severity, createdAt: now, rawSamples: [mapped.sample] }];
+    this.options.sink.observe({ service: project.service, origin: this.originId, aggregates, now }, { complete: false });
     return { id: mapped.eventId };
   }
 

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { keyFromRequest } from './auth.js';
-import { BodyError, decodeContentEncoding, readRequestBody } from '../request-body.js';
+import { BodyError, decodeContentEncoding, readRequestBody } from '../../http/request-body.js';
 import { SentryIngestError } from './sentry-error.js';
 import type { IngestAnswer, SentryIngest } from './sentry-ingest.js';
 import type { SentryMetrics } from './sentry-metrics.js';

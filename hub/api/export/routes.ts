@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import { type ClientPayloadOut, toClientOccurrence, toRfc3339 } from '../../../common/wire/client-format.js';
 import type { HubState } from '../../state/hub-state.js';
-import { ApiError } from '../api-error.js';
+import { HttpError } from '../../../common/http/http-error.js';
 
 /** A uuid-shaped id that stays the same for one hub and service, so Periskop sees one stable target. */
 export function exportTargetUuid(hubId: string, service: string): string {
@@ -23,7 +23,7 @@ export function exportRoutes(state: HubState, hubId: () => string): Router {
   router.get('/federate/:service/errors', (ctx) => {
     const service = ctx.params['service'] as string;
     const groups = state.services.get(service);
-    if (groups === undefined) throw new ApiError(404, 'not_found', `service ${service} not found`);
+    if (groups === undefined) throw new HttpError(404, 'not_found', `service ${service} not found`);
     const body: ClientPayloadOut = {
       target_uuid: exportTargetUuid(hubId(), service),
       aggregated_errors: [...groups.values()].map((g) => ({

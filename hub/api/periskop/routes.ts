@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { HubState } from '../../state/hub-state.js';
 import type { UserActions } from '../../store/user-actions.js';
 import { requireAdmin } from '../admin-auth.js';
-import { ApiError } from '../api-error.js';
+import { HttpError } from '../../../common/http/http-error.js';
 import { toPeriskopAggregate, toPeriskopEndpoint } from './presenter.js';
 import type { PeriskopTargets } from './schema.js';
 
@@ -30,7 +30,7 @@ function decodeSegment(raw: string, what: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new ApiError(400, 'bad_request', `the ${what} in the path is not valid percent-encoding`);
+    throw new HttpError(400, 'bad_request', `the ${what} in the path is not valid percent-encoding`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { ApiError } from '../api-error.js';
+import { HttpError } from '../../../common/http/http-error.js';
 
 /** Routes without parameters refuse any (a typo in a parameter name is an error, not ignored). */
 export const NoQuerySchema = z.strictObject({});
@@ -24,7 +24,7 @@ export function parseQuery<S extends z.ZodType>(ctx: Context, schema: S): z.infe
     const path = i.path.map(String).join('.');
     return path === '' ? i.message : `${path}: ${i.message}`;
   });
-  throw new ApiError(400, 'bad_request', `invalid query: ${problems.join('; ')}`);
+  throw new HttpError(400, 'bad_request', `invalid query: ${problems.join('; ')}`);
 }
 
 /** A percent-encoded path segment, decoded; a 400 when the encoding is invalid. */
@@ -32,6 +32,6 @@ export function decodeSegment(raw: string, what: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new ApiError(400, 'bad_request', `the ${what} in the path is not valid percent-encoding`);
+    throw new HttpError(400, 'bad_request', `the ${what} in the path is not valid percent-encoding`);
   }
 }

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { HubState } from '../../state/hub-state.js';
 import type { UserActions } from '../../store/user-actions.js';
-import { ApiError } from '../api-error.js';
+import { HttpError } from '../../../common/http/http-error.js';
 import { type AlertHistory, alertRoutes } from './alerts/routes.js';
 import { errorRoutes } from './errors/routes.js';
 import type { LiveStream } from './events/live-stream.js';
@@ -34,11 +34,11 @@ export function v1Middleware(deps: V1Deps): ((ctx: Context, next: Next) => Promi
       await next();
       if (ctx.respond === false) return;
       if (ctx.status === 404 && ctx.body === undefined) {
-        throw new ApiError(404, 'not_found', `no API route ${ctx.method} ${ctx.path.slice(0, 200)}`);
+        throw new HttpError(404, 'not_found', `no API route ${ctx.method} ${ctx.path.slice(0, 200)}`);
       }
       // Another router's allowedMethods may have answered first, in plain text.
       if ((ctx.status === 405 || ctx.status === 501) && (ctx.body === undefined || ctx.body === null || typeof ctx.body === 'string')) {
-        throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed here (allowed: ${ctx.response.get('Allow') || 'none'})`);
+        throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed here (allowed: ${ctx.response.get('Allow') || 'none'})`);
       }
     },
   ];
@@ -47,8 +47,8 @@ export function v1Middleware(deps: V1Deps): ((ctx: Context, next: Next) => Promi
     out.push(
       router.allowedMethods({
         throw: true,
-        methodNotAllowed: () => new ApiError(405, 'method_not_allowed', 'this path does not take that method'),
-        notImplemented: () => new ApiError(405, 'method_not_allowed', 'this method is not supported'),
+        methodNotAllowed: () => new HttpError(405, 'method_not_allowed', 'this path does not take that method'),
+        notImplemented: () => new HttpError(405, 'method_not_allowed', 'this method is not supported'),
       }) as never,
     );
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Aggregator } from '../../../agent/aggregate/aggregator.js';
+import { IngestSink } from '../../../agent/aggregate/ingest-sink.js';
 import type { ScrapeTarget } from '../../../agent/discovery/types.js';
 import { ScrapePool } from '../../../agent/scrape/scrape-pool.js';
 import { ServiceConfigSchema } from '../../../common/config/service.js';
@@ -20,16 +21,17 @@ function poolWithAggregator() {
     samplesPerGroup: 10, limits: DEFAULT_LIMITS, startMode: 'first-start', startedAt: 0, startupWindowMs: 0, onChange: () => undefined,
   });
   let ingested = 0;
+  const sink = new IngestSink(aggregator);
   const pool = new ScrapePool({
     concurrency: 8,
     limits: DEFAULT_LIMITS,
     sink: {
-      ingest: (service, origin, payload, now) => {
+      observe: (o, options) => {
         ingested++;
-        aggregator.observe(service, origin, payload.aggregates, now);
+        return sink.observe(o, options);
       },
-      touch: (service, origin, now) => aggregator.touch(service, origin, now),
-      forget: (service, origin, now) => aggregator.forgetOrigin(service, origin, now),
+      touch: (service, origin, now) => sink.touch(service, origin, now),
+      forget: (service, origin, now) => sink.forget(service, origin, now),
       health: () => undefined,
     },
   });

@@ -13,7 +13,7 @@ import { ScrapeLoop, type ScrapeSink } from '../../../agent/scrape/scrape-loop.j
 import { Semaphore } from '../../../agent/scrape/semaphore.js';
 import { ServiceConfigSchema } from '../../../common/config/service.js';
 import { DEFAULT_LIMITS } from '../../../common/limits.js';
-import type { ParsedPayload } from '../../../common/wire/client-payload.js';
+import type { Observation } from '../../../agent/aggregate/ingest-sink.js';
 import { serverTls, TLS_FILES } from '../../helpers/tls.js';
 
 const PAYLOAD = JSON.stringify({ target_uuid: 't', aggregated_errors: [{ aggregation_key: 'k', total_count: 3 }] });
@@ -61,8 +61,9 @@ async function scrape(url: string, service: Record<string, unknown>, clientOptio
   const config = ServiceConfigSchema.parse({ name: 'svc', ...service });
   const http = client ?? new HttpClient(config, clientOptions);
   if (client === undefined) clients.push(http);
-  const ingested: ParsedPayload[] = [];
-  const sink: ScrapeSink = { ingest: (_s, _o, p) => void ingested.push(p), touch: () => undefined, forget: () => undefined, health: () => undefined };
+  const ingested: Observation[] = [];
+  const nothing = { increments: 0, newSamples: 0, invalidSamples: 0, resets: 0, truncated: {} };
+  const sink: ScrapeSink = { observe: (o) => (ingested.push(o), nothing), touch: () => undefined, forget: () => undefined, health: () => undefined };
   const loop = new ScrapeLoop({ service: 'svc', url, labels: {} }, config.scraper, { client: http, semaphore: new Semaphore(1), limits: DEFAULT_LIMITS, sink, now: Date.now });
   await loop.scrapeOnce();
   return { health: loop.health, ingested, client: http, loop };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiError } from '../../api-error.js';
+import { HttpError } from '../../../../common/http/http-error.js';
 
 /** Where a page ended: the sort value and key of its last group (keys break ties). */
 export interface Position {
@@ -25,13 +25,13 @@ export function decodeCursor(cursor: string, sort: string, order: string): Posit
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new ApiError(400, 'bad_cursor', 'the cursor is not one this API made; start again without it');
+    throw new HttpError(400, 'bad_cursor', 'the cursor is not one this API made; start again without it');
   }
   const result = CursorSchema.safeParse(parsed);
-  if (!result.success) throw new ApiError(400, 'bad_cursor', 'the cursor is not one this API made; start again without it');
+  if (!result.success) throw new HttpError(400, 'bad_cursor', 'the cursor is not one this API made; start again without it');
   const [, cursorSort, cursorOrder, value, key] = result.data;
   if (cursorSort !== sort || cursorOrder !== order) {
-    throw new ApiError(400, 'bad_cursor', `the cursor was made for sort=${cursorSort}&order=${cursorOrder}; start again without it`);
+    throw new HttpError(400, 'bad_cursor', `the cursor was made for sort=${cursorSort}&order=${cursorOrder}; start again without it`);
   }
   return { value, key };
 }

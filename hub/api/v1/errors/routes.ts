@@ -6,7 +6,7 @@ import type { HubState } from '../../../state/hub-state.js';
 import { parseSearch } from '../../../state/search-text.js';
 import type { UserActions } from '../../../store/user-actions.js';
 import { requireAdmin } from '../../admin-auth.js';
-import { ApiError } from '../../api-error.js';
+import { HttpError } from '../../../../common/http/http-error.js';
 import { decodeSegment, echo, NoQuerySchema, parseQuery } from '../request.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { listErrors } from './list.js';
@@ -33,14 +33,14 @@ export function errorRoutes(deps: ErrorRoutesDeps): Router {
   const serviceOf = (ctx: Context): { name: string; groups: Map<string, HubGroup> } => {
     const name = decodeSegment(ctx.captures?.[0] ?? '', 'service name');
     const groups = state.services.get(name);
-    if (groups === undefined) throw new ApiError(404, 'not_found', `no service ${echo(name)}`);
+    if (groups === undefined) throw new HttpError(404, 'not_found', `no service ${echo(name)}`);
     return { name, groups };
   };
   const groupOf = (ctx: Context): HubGroup => {
     const { name, groups } = serviceOf(ctx);
     const key = decodeSegment(ctx.captures?.[1] ?? '', 'error key');
     const group = groups.get(key);
-    if (group === undefined) throw new ApiError(404, 'not_found', `no error ${echo(key)} in service ${echo(name)}`);
+    if (group === undefined) throw new HttpError(404, 'not_found', `no error ${echo(key)} in service ${echo(name)}`);
     return group;
   };
 

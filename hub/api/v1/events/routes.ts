@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { ApiError } from '../../api-error.js';
+import { HttpError } from '../../../../common/http/http-error.js';
 import { NoQuerySchema, parseQuery } from '../request.js';
 import type { LiveStream } from './live-stream.js';
 
@@ -13,7 +13,7 @@ export function eventRoutes(deps: { readonly live: LiveStream }): Router {
       ctx.type = 'text/event-stream';
       return;
     }
-    if (deps.live.full) throw new ApiError(503, 'too_many_clients', 'too many live-stream clients; retry later');
+    if (deps.live.full) throw new HttpError(503, 'too_many_clients', 'too many live-stream clients; retry later');
     ctx.status = 200;
     ctx.respond = false;
     deps.live.open(ctx.res);

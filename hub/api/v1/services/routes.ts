@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { ServicesResponse } from '../../../../common/api/v1.js';
 import type { HubState } from '../../../state/hub-state.js';
-import { ApiError } from '../../api-error.js';
+import { HttpError } from '../../../../common/http/http-error.js';
 import { decodeSegment, echo, parseQuery } from '../request.js';
 import { toServiceDetail, toServiceSummary } from './presenter.js';
 import { SERVICE_PATH, ServicesQuerySchema } from './schema.js';
@@ -31,7 +31,7 @@ export function serviceRoutes(deps: ServiceRoutesDeps): Router {
     parseQuery(ctx, ServicesQuerySchema);
     const name = decodeSegment(ctx.captures?.[0] ?? '', 'service name');
     const groups = state.services.get(name);
-    if (groups === undefined) throw new ApiError(404, 'not_found', `no service ${echo(name)}`);
+    if (groups === undefined) throw new HttpError(404, 'not_found', `no service ${echo(name)}`);
     ctx.body = toServiceDetail(name, groups, state.serviceSeries.get(name) ?? null, now());
   });
 

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Aggregator } from '../../../../agent/aggregate/aggregator.js';
+import { IngestSink } from '../../../../agent/aggregate/ingest-sink.js';
 import { createAgentApp } from '../../../../agent/api/app.js';
 import { pushOrigin, pushRoutes } from '../../../../agent/ingest/push/push-routes.js';
 import { DEFAULT_LIMITS, type Limits } from '../../../../common/limits.js';
@@ -37,7 +38,7 @@ async function start(options: { limits?: Limits; maxServices?: number; configure
       configuredServices: new Set(options.configured ?? []),
       logger,
       now: () => NOW,
-      sink: { observe: (service, origin, payload, now) => aggregator.observe(service, origin, payload.aggregates, now, Object.keys(payload.dropped).length === 0) },
+      sink: new IngestSink(aggregator),
       onPush: (service, result, bytes) => pushes.push([service, result, bytes]),
     })],
   });

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Aggregator } from '../../../../agent/aggregate/aggregator.js';
+import { IngestSink } from '../../../../agent/aggregate/ingest-sink.js';
 import { SentryIngestError } from '../../../../agent/ingest/sentry/sentry-error.js';
 import { OVERFLOW_KEY, SentryIngest } from '../../../../agent/ingest/sentry/sentry-ingest.js';
 import { SentryMetrics } from '../../../../agent/ingest/sentry/sentry-metrics.js';
@@ -20,7 +21,7 @@ function setup(config: Record<string, unknown> = {}, aggregator = newAggregator(
     limits: DEFAULT_LIMITS,
     metrics: new SentryMetrics(registry),
     logger: pino({ level: 'silent' }),
-    sink: { observe: (s, o, a, now) => aggregator.observe(s, o, a, now, false), touch: (s, o, now) => aggregator.touch(s, o, now) },
+    sink: new IngestSink(aggregator),
   });
   const total = (service: string) => [...aggregator.groups()].filter((g) => g.service === service).reduce((n, g) => n + g.count, 0);
   return { ingest, aggregator, registry, total };

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aggregator } from '../../../../agent/aggregate/aggregator.js';
+import { IngestSink } from '../../../../agent/aggregate/ingest-sink.js';
 import { createAgentApp } from '../../../../agent/api/app.js';
 import { SentryIngest } from '../../../../agent/ingest/sentry/sentry-ingest.js';
 import { SentryMetrics } from '../../../../agent/ingest/sentry/sentry-metrics.js';
@@ -35,7 +36,7 @@ describe('Sentry endpoints over HTTP', () => {
         max_event_bytes: 32 * 1024,
       }),
       limits: DEFAULT_LIMITS, metrics, logger,
-      sink: { observe: (s, o, a, now) => aggregator.observe(s, o, a, now, false), touch: () => undefined },
+      sink: new IngestSink(aggregator),
     });
     const app = createAgentApp({
       selfErrors: new SelfErrors(), logger, metrics: () => registry.metrics(), healths: () => [], ready: () => true,

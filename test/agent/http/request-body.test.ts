@@ -1,6 +1,6 @@
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BodyError, decodeContentEncoding } from '../../../agent/ingest/request-body.js';
+import { BodyError, decodeContentEncoding } from '../../../agent/http/request-body.js';
 
 const text = '{"event_id":"x"}\n{"type":"event"}\n{}\n';
 const reasonOf = async (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => (err instanceof BodyError ? err.reason : String(err)));
