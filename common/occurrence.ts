@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MsSchema } from './schema/scalars.js';
 import { SeveritySchema } from './severity.js';
 
 /**
@@ -30,7 +31,7 @@ export type HttpContext = z.infer<typeof HttpContextSchema>;
  */
 export const OccurrenceSchema = z.object({
   uuid: z.string().min(1),
-  timestamp: z.number().int().nonnegative(),
+  timestamp: MsSchema,
   severity: SeveritySchema,
   chain: z.array(ErrorDetailSchema).min(1).max(64),
   http: HttpContextSchema.nullable(),

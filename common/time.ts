@@ -44,7 +44,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** The largest time a JavaScript Date can hold (ms), year 275760. */
-const MAX_DATE_MS = 8.64e15;
+export const MAX_DATE_MS = 8.64e15;
 
 /**
  * RFC 3339 date-time with any fraction precision. The offset may lack its colon (`+0100`) or be missing

@@ -9,8 +9,11 @@ import type { AgentGroup } from './group.js';
 import { GroupStore } from './group-store.js';
 import { Interner } from './interner.js';
 import { newOrigin, type OriginState } from './origin.js';
-import { ORIGIN_TOMBSTONE_DEFAULTS, OriginTombstones, type OriginTombstoneOptions, type SavedOriginTombstone } from './origin-tombstones.js';
+import type { AggregatorState } from './aggregator-state.js';
+import { ORIGIN_TOMBSTONE_DEFAULTS, OriginTombstones, type OriginTombstoneOptions } from './origin-tombstones.js';
 import type { StartMode } from './start-mode.js';
+
+export type { AggregatorState } from './aggregator-state.js';
 
 export interface AggregatorOptions {
   readonly samplesPerGroup: number;
@@ -352,7 +355,7 @@ export class Aggregator {
         name,
         // Least recently active first, so importState restores the order of activity.
         groups: [...s.groups.valuesOldestFirst()].map((g) => ({
-          key: g.key, severity: g.severity, createdAt: g.createdAt, lastSeen: g.lastSeen, count: g.count, samples: g.samples,
+          key: g.key, severity: g.severity, createdAt: g.createdAt, lastSeen: g.lastSeen, count: g.count, samples: [...g.samples],
         })),
         tombstones: [...s.groups.tombstonesOldestFirst()],
         origins: [...s.origins.values()].map((o) => ({
@@ -383,23 +386,6 @@ export class Aggregator {
     // Keys shared with the groups' own strings, as origins' keys are.
     this.originTombstones.import(state.originTombstones ?? [], now, (service, key) => this.services.get(service)?.groups.peek(key)?.key ?? key);
   }
-}
-
-/** The serialisable form of the aggregator (see agent/state). */
-export interface AggregatorState {
-  /** The start mode when saved (absent in files written before it was saved): 'pending' must survive a restart. */
-  startMode?: StartMode;
-  services: {
-    name: string;
-    groups: Omit<AgentGroup, 'service'>[];
-    origins: { id: string; lastObservedAt: number; last: [string, number][]; baseline?: [string, number][] }[];
-    /** Baselines of origins forgotten while pending. */
-    heldBack?: [string, number][];
-    /** Counts of evicted groups, oldest first (absent in files written before the group cap). */
-    tombstones?: [string, number][];
-  }[];
-  /** Last counts of forgotten origins, oldest first (absent in files written before them). */
-  originTombstones?: SavedOriginTombstone[];
 }
 
 /** One service's state sizes and cap figures. */

@@ -1,3 +1,5 @@
+import type { SavedOriginTombstone } from './aggregator-state.js';
+
 /** Why an origin tombstone was dropped before its origin came back. */
 export type OriginTombstoneEviction = 'limit' | 'age';
 
@@ -30,14 +32,6 @@ export interface OriginTombstoneStats {
   readonly keys: number;
   readonly resumed: number;
   readonly evicted: Readonly<Record<OriginTombstoneEviction, number>>;
-}
-
-/** The saved form of one origin tombstone (see AggregatorState). */
-export interface SavedOriginTombstone {
-  service: string;
-  id: string;
-  forgottenAt: number;
-  last: [string, number][];
 }
 
 /**

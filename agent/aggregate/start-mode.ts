@@ -16,7 +16,7 @@ export type StartMode = 'exact' | 'first-start' | 'restart' | 'pending';
  * was saved before any hub answered); a new epoch is a `first-start` without hubs (nobody to ask),
  * else `pending` until the first welcome tells.
  */
-export function startModeFor(saved: { readonly startMode?: StartMode } | undefined, hubs: number): StartMode {
+export function startModeFor(saved: { readonly startMode?: StartMode | undefined } | undefined, hubs: number): StartMode {
   if (saved !== undefined) return saved.startMode === 'pending' && hubs > 0 ? 'pending' : 'exact';
   return hubs === 0 ? 'first-start' : 'pending';
 }

@@ -1,6 +1,6 @@
 import { Packr, Unpackr } from 'msgpackr';
 import type { z } from 'zod';
-import { compileExactCheck, type ExactCheck } from '../schema/exact-check.js';
+import { checkedParser, SchemaMismatch } from '../schema/checked-parse.js';
 import { FederationError } from './errors.js';
 import { DeltaSchema, HelloSchema, type HubMessage, HubMessageSchema, type SourceMessage, SourceMessageSchema, SyncSchema } from './messages.js';
 
@@ -17,16 +17,13 @@ export function encodeMessage(message: SourceMessage | HubMessage): Buffer {
 }
 
 /**
- * A message schema with its exact check (common/schema/exact-check.ts): a frame that passes it is used
- * as msgpackr decoded it, without zod's copy; any other goes through zod, which either refuses it
- * with its own message or makes its copy (an unknown key stripped, say), as before.
+ * A message's parser (common/schema/checked-parse.ts): a frame that passes the exact check is used as
+ * msgpackr decoded it, without zod's copy; any other goes through zod, which either refuses it with
+ * its own message or makes its copy (an unknown key stripped, say).
  */
-interface Validator<T> {
-  readonly schema: z.ZodType<T>;
-  readonly exact: ExactCheck;
-}
+type Validator<T> = (value: unknown) => T;
 
-const validator = <T>(schema: z.ZodType<T>): Validator<T> => ({ schema, exact: compileExactCheck(schema) });
+const validator = <T>(schema: z.ZodType<T>): Validator<T> => checkedParser(schema);
 
 /** `pick` may name a narrower validator for the decoded value (undefined: `v`, whose errors name the problem). */
 function decodeWith<T>(v: Validator<T>, frame: Buffer, maxBytes: number, pick?: (raw: unknown) => Validator<T> | undefined): T {
@@ -39,16 +36,12 @@ function decodeWith<T>(v: Validator<T>, frame: Buffer, maxBytes: number, pick?: 
   } catch (err) {
     throw new FederationError('CN_ERR_BAD_MESSAGE', `undecodable frame: ${(err as Error).message}`);
   }
-  const { schema, exact } = pick?.(raw) ?? v;
-  // True only when zod would succeed with an output deep-equal to `raw`: `raw` is that output.
-  if (exact(raw)) return raw as T;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? issue.path.join('.') || '(root)' : '(root)';
-    throw new FederationError('CN_ERR_BAD_MESSAGE', `invalid message at ${where}: ${issue?.message ?? 'unknown'}`);
+  try {
+    return (pick?.(raw) ?? v)(raw);
+  } catch (err) {
+    if (err instanceof SchemaMismatch) throw new FederationError('CN_ERR_BAD_MESSAGE', `invalid message at ${err.where}: ${err.problem}`);
+    throw err;
   }
-  return parsed.data;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HttpContextSchema } from '../occurrence.js';
+import { CountSchema, MsSchema } from '../schema/scalars.js';
 import { SeveritySchema } from '../severity.js';
-import { CountSchema } from '../wire/client-payload.js';
 
 /**
  * Federation messages (DESIGN section 4, docs/protocol.md): the only definition of what crosses a
@@ -14,7 +14,8 @@ export const MAX_HOPS = 8;
 const Name = z.string().min(1).max(256);
 const Labels = z.record(z.string().max(128), z.string().max(1024)).refine((l) => Object.keys(l).length <= 64, 'at most 64 labels');
 const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const Ms = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** Times on the wire are bounded to the range of dates (a later format must never throw). */
+const Ms = MsSchema;
 
 export const HelloSchema = z.object({
   t: z.literal('hello'),
@@ -60,7 +61,7 @@ export type LineageDef = z.infer<typeof LineageDefSchema>;
 const StringOrRef = z.union([z.string(), z.number().int().positive()]);
 export const WireOccurrenceSchema = z.object({
   uuid: z.string().min(1).max(1024),
-  timestamp: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  timestamp: Ms,
   severity: SeveritySchema,
   chain: z
     .array(z.object({ class: StringOrRef, message: StringOrRef, stacktrace: z.union([z.array(z.string()), z.number().int().positive()]).nullable() }))

@@ -1,6 +1,6 @@
-import { open, rename, readFile, unlink } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { replaceFileDurably } from './durable-file.js';
 
 /**
  * A file whose content is checked on read: 4-byte magic, 1-byte format version, 8-byte payload length,
@@ -21,27 +21,19 @@ export class CorruptFileError extends Error {
   }
 }
 
+function header(magic: string, version: number, length: number, crc: number): Buffer {
+  const h = Buffer.alloc(HEADER_BYTES);
+  h.write(magic.slice(0, 4).padEnd(4), 0, 'latin1');
+  h.writeUInt8(version, 4);
+  h.writeBigUInt64BE(BigInt(length), 5);
+  h.writeUInt32BE(crc, 13);
+  return h;
+}
+
 export async function writeChecksummedFile(file: string, magic: string, version: number, payload: Uint8Array): Promise<void> {
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.write(magic.slice(0, 4).padEnd(4), 0, 'latin1');
-  header.writeUInt8(version, 4);
-  header.writeBigUInt64BE(BigInt(payload.length), 5);
-  header.writeUInt32BE(crc32(payload), 13);
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writev([header, payload]);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  await syncDirectory(dirname(file));
+  await replaceFileDurably(file, async (handle) => {
+    await handle.writev([header(magic, version, payload.length, crc32(payload)), payload]);
+  });
 }
 
 /**
@@ -51,11 +43,9 @@ export async function writeChecksummedFile(file: string, magic: string, version:
  * start of the temp file, before the fsync and the rename. Returns the payload's length.
  */
 export async function writeChecksummedFileParts(file: string, magic: string, version: number, parts: Iterable<Uint8Array>): Promise<number> {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  const handle = await open(temp, 'w', 0o600);
   let length = 0;
-  let crc = 0;
-  try {
+  await replaceFileDurably(file, async (handle) => {
+    let crc = 0;
     let position = HEADER_BYTES;
     for (const part of parts) {
       crc = crc32(part, crc);
@@ -67,40 +57,9 @@ export async function writeChecksummedFileParts(file: string, magic: string, ver
         position += bytesWritten;
       }
     }
-    const header = Buffer.alloc(HEADER_BYTES);
-    header.write(magic.slice(0, 4).padEnd(4), 0, 'latin1');
-    header.writeUInt8(version, 4);
-    header.writeBigUInt64BE(BigInt(length), 5);
-    header.writeUInt32BE(crc, 13);
-    await handle.write(header, 0, HEADER_BYTES, 0);
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(temp, file);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  await syncDirectory(dirname(file));
+    await handle.write(header(magic, version, length, crc), 0, HEADER_BYTES, 0);
+  });
   return length;
-}
-
-/** fsync of a directory makes a rename durable (a no-op where the platform does not allow it). */
-export async function syncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
-  } finally {
-    await handle?.close();
-  }
 }
 
 /**

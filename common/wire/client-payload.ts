@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CountSchema } from '../schema/scalars.js';
 import { type Limits, truncate, TRUNCATION_MARK } from '../limits.js';
 import type { ErrorDetail, HttpContext, Occurrence } from '../occurrence.js';
 import { SENSITIVE_HEADERS } from '../occurrence.js';
@@ -16,9 +17,6 @@ export const ClientPayloadSchema = z.object({
   target_uuid: z.string().max(256).nullish().catch(undefined),
   aggregated_errors: z.array(z.unknown()).nullish().transform((v) => v ?? []),
 });
-
-/** Counts are cumulative totals: finite, non-negative, safe integers. */
-export const CountSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const RawAggregateSchema = z.object({
   aggregation_key: z.string().min(1),

@@ -1,13 +1,20 @@
-import { open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { pack, unpack } from 'msgpackr';
+import { z } from 'zod';
+import { checkedParser, SchemaMismatch } from '../../common/schema/checked-parse.js';
+import { CountSchema, MsSchema } from '../../common/schema/scalars.js';
 import { CorruptFileError } from '../../common/storage/checksummed-file.js';
+import { createFileDurably, replaceFileDurably } from '../../common/storage/durable-file.js';
 
 /** A user action that must survive a crash: appended and fsynced before the API answers. */
-export type JournalRecord =
-  | { op: 'resolve'; service: string; key: string; at: number; total: number }
-  | { op: 'unresolve'; service: string; key: string; at: number };
+export const JournalRecordSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('resolve'), service: z.string(), key: z.string(), at: MsSchema, total: CountSchema }),
+  z.object({ op: z.literal('unresolve'), service: z.string(), key: z.string(), at: MsSchema }),
+]);
+export type JournalRecord = z.infer<typeof JournalRecordSchema>;
+const parseRecord = checkedParser(JournalRecordSchema);
 
 const FILE_RE = /^journal-(\d{6,})\.log$/;
 /** No record is larger (keys are at most a few KiB): a bigger length field is damage, not a torn write. */
@@ -70,22 +77,14 @@ export class Journal {
 
   /** Keeps the torn bytes in a side file (never silently discarded) and truncates the journal. */
   private async setAsideTail(file: string, data: Buffer, off: number): Promise<void> {
-    const aside = `${file}.torn-${Date.now()}`;
-    const h = await open(aside, 'w');
-    await h.writeFile(data.subarray(off));
-    await h.close();
-    const tmp = `${file}.tmp`;
-    const t = await open(tmp, 'w');
-    await t.writeFile(data.subarray(0, off));
-    await t.sync();
-    await t.close();
-    await rename(tmp, file);
+    await replaceFileDurably(`${file}.torn-${Date.now()}`, (h) => h.writeFile(data.subarray(off)));
+    await replaceFileDurably(file, (h) => h.writeFile(data.subarray(0, off)));
   }
 
   /** Opens the current file for appending (after replay). */
   async openForAppend(): Promise<void> {
     if (this.current === 0) this.current = 1;
-    this.handle = await open(join(this.dir, fileName(this.current)), 'a');
+    this.handle = await createFileDurably(join(this.dir, fileName(this.current)));
   }
 
   /**
@@ -112,7 +111,7 @@ export class Journal {
    */
   rotate(): Promise<number> {
     return this.#serial(async () => {
-      const next = await open(join(this.dir, fileName(this.current + 1)), 'a');
+      const next = await createFileDurably(join(this.dir, fileName(this.current + 1)));
       const old = this.handle;
       this.current++;
       this.handle = next;
@@ -150,11 +149,10 @@ function decodeRecord(payload: Buffer, file: string, off: number): JournalRecord
   } catch (err) {
     throw new CorruptFileError(file, `the record at byte ${off} cannot be decoded (${(err as Error).message})`);
   }
-  const o = r as Partial<Record<string, unknown>> | null;
-  const ok =
-    o !== null && typeof o === 'object' && (o['op'] === 'resolve' || o['op'] === 'unresolve') &&
-    typeof o['service'] === 'string' && typeof o['key'] === 'string' && typeof o['at'] === 'number' &&
-    (o['op'] === 'unresolve' || typeof o['total'] === 'number');
-  if (!ok) throw new CorruptFileError(file, `the record at byte ${off} is not a resolve or unresolve`);
-  return r as JournalRecord;
+  try {
+    return parseRecord(r);
+  } catch (err) {
+    if (!(err instanceof SchemaMismatch)) throw err;
+    throw new CorruptFileError(file, `the record at byte ${off} is not a resolve or unresolve (${err.message})`);
+  }
 }

@@ -1,10 +1,14 @@
 import { Packr } from 'msgpackr';
-import type { WireTarget } from '../../common/federation/messages.js';
 import type { ErrorDetail, HttpContext, Occurrence } from '../../common/occurrence.js';
-import type { Severity } from '../../common/severity.js';
+import { checkedParser, SchemaMismatch } from '../../common/schema/checked-parse.js';
+import { SnapshotFormatError } from './snapshot-format-error.js';
 import type { Headline, HubGroup } from '../state/group.js';
 import type { HubState } from '../state/hub-state.js';
 import { bucketsHeld, pruneSeries, type SeriesData } from '../state/series.js';
+import {
+  FRAME, type Frame, GroupsFrameSchema, HeadFrameSchema, NotifyFrameSchema, type SavedGroup, type SavedLineage, type SavedSample, type SavedSeries,
+  type SavedSource, ServiceFrameSchema, TailFrameSchema,
+} from './snapshot-schema.js';
 
 /**
  * Snapshot format version 2: a sequence of frames `[u32 length][msgpack]`, so a large state is encoded
@@ -17,46 +21,20 @@ import { bucketsHeld, pruneSeries, type SeriesData } from '../state/series.js';
  *            messages and stack traces (identical ones stored once, shared again after loading);
  *   notify   the notifier's epoch and alert history (optional: absent in snapshots of older hubs);
  *   tail     every lineage (taken last, so each lineage a group refers to is in it).
- * Only this file knows the layout; snapshot-codec.ts picks the version.
+ * The layout of each frame is its schema in snapshot-schema.ts; snapshot-codec.ts picks the version.
  */
-
-const HEAD = 0;
-const SERVICE = 1;
-const GROUPS = 2;
-const TAIL = 3;
-const NOTIFY = 4;
 
 /** Groups per frame: a frame costs a few milliseconds to encode. */
 export const GROUPS_PER_FRAME = 1_000;
 
-type SavedSeries = [minutes: number[], hours: number[]] | null;
-type SavedSource = [name: string, kind: 'agent' | 'hub', lastEpoch: string, labels: Record<string, string>, acked: [string, number][], targets: WireTarget[]];
-type SavedLineage = [id: number, name: string, epoch: string, labels: Record<string, string>, via: string[]];
-/** chain: flat [class ref, message ref, stack ref or -1] per error of the cause chain. */
-type SavedSample = [uuid: string, timestamp: number, severity: Severity, chain: number[], http: [string, string, Record<string, string> | null, string] | null];
-type SavedGroup = [
-  key: string,
-  severity: Severity,
-  createdAt: number,
-  lastSeen: number,
-  /** Flat [lineage id, count, ...]. */
-  counts: number[],
-  samples: SavedSample[],
-  resolution: [at: number, total: number] | null,
-  regressedAt: number,
-  updatedAt: number,
-  series: SavedSeries,
-  /** [class ref, message ref]. */
-  headline: [number, number] | null,
-  samplesEvicted: 0 | 1,
-];
-
-type Frame =
-  | [typeof HEAD, hubId: string, savedAt: number, journalFrom: number, sources: SavedSource[]]
-  | [typeof SERVICE, name: string, series: SavedSeries]
-  | [typeof GROUPS, service: string, texts: string[], stacks: string[][], groups: SavedGroup[]]
-  | [typeof TAIL, lineages: SavedLineage[]]
-  | [typeof NOTIFY, notify: unknown];
+/** Each frame type's parser: the exact check of its schema first, zod for what it refuses. */
+const PARSERS: Readonly<Record<number, (value: unknown) => Frame>> = {
+  [FRAME.head]: checkedParser(HeadFrameSchema),
+  [FRAME.service]: checkedParser(ServiceFrameSchema),
+  [FRAME.groups]: checkedParser(GroupsFrameSchema),
+  [FRAME.tail]: checkedParser(TailFrameSchema),
+  [FRAME.notify]: checkedParser(NotifyFrameSchema),
+};
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
@@ -81,11 +59,11 @@ export interface EncodeFigures {
  */
 export function* snapshotFrames(state: HubState, hubId: string, journalFrom: number, now: number, figures: EncodeFigures = { groups: 0, seriesBuckets: 0 }, notify?: unknown): Generator<Buffer> {
   const sources: SavedSource[] = [...state.sources.values()].map((s) => [s.name, s.kind, s.lastEpoch, s.labels, [...s.ackedSeqs], [...s.targets.values()]]);
-  yield frame([HEAD, hubId, now, journalFrom, sources]);
+  yield frame([FRAME.head, hubId, now, journalFrom, sources]);
   for (const [name, groups] of [...state.services]) {
     const series = pruneSeries(state.serviceSeries.get(name) ?? null, now);
     if (series === null) state.serviceSeries.delete(name);
-    yield frame([SERVICE, name, saveSeries(series)]);
+    yield frame([FRAME.service, name, saveSeries(series)]);
     const list = [...groups.values()];
     for (let start = 0; start < list.length; start += GROUPS_PER_FRAME) {
       const table = new FrameTable();
@@ -98,12 +76,12 @@ export function* snapshotFrames(state: HubState, hubId: string, journalFrom: num
         saved.push(saveGroup(g, table));
       }
       figures.groups += saved.length;
-      yield frame([GROUPS, name, table.texts, table.stacks, saved]);
+      yield frame([FRAME.groups, name, table.texts, table.stacks, saved]);
     }
   }
-  if (notify !== undefined) yield frame([NOTIFY, notify]);
+  if (notify !== undefined) yield frame([FRAME.notify, notify]);
   const lineages: SavedLineage[] = [...state.lineages.all()].map((l) => [l.id, l.name, l.epoch, l.labels, l.via]);
-  yield frame([TAIL, lineages]);
+  yield frame([FRAME.tail, lineages]);
 }
 
 /** Strings and stack traces of one frame, each stored once and referred to by index. */
@@ -158,9 +136,6 @@ function saveGroup(g: HubGroup, table: FrameTable): SavedGroup {
   ];
 }
 
-/** Thrown for a payload whose checksum was right but whose content is not a snapshot. */
-export class SnapshotFormatError extends Error {}
-
 /**
  * Loads a version 2 payload into an empty state; returns the hub id and journal position. Groups are
  * built directly (no per-group events); samples are handed to the sample store in the order they were
@@ -176,11 +151,10 @@ export function decodeSnapshotV2(payload: Buffer, state: HubState): { hubId: str
     if (payload.length - off < 4) throw new SnapshotFormatError(`frame header cut short at byte ${off}`);
     const length = payload.readUInt32BE(off);
     if (payload.length - off - 4 < length) throw new SnapshotFormatError(`frame at byte ${off} is cut short`);
-    const f = packr.unpack(payload.subarray(off + 4, off + 4 + length)) as Frame;
+    const f = readFrame(payload.subarray(off + 4, off + 4 + length), off);
     off += 4 + length;
-    if (!Array.isArray(f)) throw new SnapshotFormatError(`frame at byte ${off} is not a list`);
     switch (f[0]) {
-      case HEAD: {
+      case FRAME.head: {
         const [, hubId, savedAt, journalFrom, sources] = f;
         head = { hubId, savedAt, journalFrom };
         for (const [name, kind, lastEpoch, labels, acked, targets] of sources) {
@@ -191,10 +165,10 @@ export function decodeSnapshotV2(payload: Buffer, state: HubState): { hubId: str
         }
         break;
       }
-      case SERVICE:
+      case FRAME.service:
         if (f[2] !== null) state.serviceSeries.set(f[1], { minutes: f[2][0], hours: f[2][1] });
         break;
-      case GROUPS: {
+      case FRAME.groups: {
         const [, service, texts, stacks, groups] = f;
         for (const saved of groups) {
           const group = loadGroup(service, saved, texts, stacks);
@@ -203,20 +177,37 @@ export function decodeSnapshotV2(payload: Buffer, state: HubState): { hubId: str
         }
         break;
       }
-      case NOTIFY:
+      case FRAME.notify:
         notify = f[1];
         break;
-      case TAIL:
+      case FRAME.tail:
         for (const [id, name, epoch, labels, via] of f[1]) state.lineages.restore({ id, name, epoch, labels, via });
         tail = true;
         break;
-      default:
-        throw new SnapshotFormatError(`unknown frame type ${String((f as unknown[])[0])}`);
     }
   }
   if (head === undefined || !tail) throw new SnapshotFormatError('the head or tail frame is missing');
   adoptSamples(state, withSamples);
   return notify === undefined ? head : { ...head, notify };
+}
+
+/** Decodes and checks one frame against its type's schema; damage is named with its byte offset. */
+function readFrame(bytes: Buffer, off: number): Frame {
+  let value: unknown;
+  try {
+    value = packr.unpack(bytes);
+  } catch (err) {
+    throw new SnapshotFormatError(`frame at byte ${off} cannot be decoded (${(err as Error).message})`);
+  }
+  const type = Array.isArray(value) ? (value[0] as unknown) : undefined;
+  const parse = typeof type === 'number' ? PARSERS[type] : undefined;
+  if (parse === undefined) throw new SnapshotFormatError(Array.isArray(value) ? `frame at byte ${off} has an unknown type ${String(type)}` : `frame at byte ${off} is not a list`);
+  try {
+    return parse(value);
+  } catch (err) {
+    if (err instanceof SchemaMismatch) throw new SnapshotFormatError(`frame at byte ${off} (type ${type}) is invalid at ${err.where}: ${err.problem}`);
+    throw err;
+  }
 }
 
 /** Gives loaded groups' samples to the sample store, least recently updated first. */

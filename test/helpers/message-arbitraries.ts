@@ -4,7 +4,7 @@ import type { Ack, Delta, Hello, LineageDef, Sync, Welcome, WireGroup, WireOccur
 /**
  * fast-check arbitraries of valid federation messages (common/federation/messages.ts), reaching the
  * schema's bounds: strings as long as allowed counted in code points (so up to twice as many UTF-16
- * units), integers up to MAX_SAFE_INTEGER, -0, label sets of 64, lists at their maximum where that
+ * units), counts up to MAX_SAFE_INTEGER and times up to the last Date, -0, label sets of 64, lists at their maximum where that
  * stays small. Optional fields are absent, present, or present holding undefined.
  */
 
@@ -23,10 +23,13 @@ export function text(min: number, max: number): fc.Arbitrary<string> {
 }
 
 const MAX = Number.MAX_SAFE_INTEGER;
+const MAX_DATE_MS = 8.64e15;
 /** Records as a decoder makes them (fast-check also makes null-prototype ones by default). */
 const PLAIN = { noNullPrototype: true } as const;
 /** A non-negative safe integer (zod's nonnegative().int() takes -0 too). */
 const count = fc.oneof(fc.nat(1000), fc.maxSafeNat(), fc.constantFrom(0, -0, MAX));
+/** A time in ms: 0 (unknown) to the last instant a Date holds, its edges included. */
+const ms = fc.oneof(fc.nat(1000), fc.integer({ min: 0, max: MAX_DATE_MS }), fc.constantFrom(0, -0, MAX_DATE_MS));
 const positive = fc.oneof(fc.integer({ min: 1, max: 70_000 }), fc.constantFrom(1, MAX));
 const name = text(1, 256);
 const severity = fc.constantFrom('info' as const, 'warning' as const, 'error' as const);
@@ -49,7 +52,7 @@ const labels = fc.oneof(
 const stringOrRef = fc.oneof(text(0, 40), positive);
 const occurrence: fc.Arbitrary<WireOccurrence> = fc.record({
   uuid: text(1, 1024),
-  timestamp: count,
+  timestamp: ms,
   severity,
   chain: list(fc.record({ class: stringOrRef, message: stringOrRef, stacktrace: fc.oneof(fc.constant(null), fc.array(text(0, 30), { maxLength: 3 }), positive) }, PLAIN), 64, 1),
   http: fc.oneof(
@@ -62,8 +65,8 @@ const group: fc.Arbitrary<WireGroup> = fc.record({
   key: text(1, 4096),
   severity,
   counts: fc.array(fc.tuple(count, count), { maxLength: 3 }),
-  created_at: count,
-  last_seen: count,
+  created_at: ms,
+  last_seen: ms,
   samples: fc.array(occurrence, { maxLength: 2 }),
 }, PLAIN);
 
@@ -73,7 +76,7 @@ const target: fc.Arbitrary<WireTarget> = fc.record({
   agent: name,
   up: fc.boolean(),
   last_error: text(0, 4096),
-  last_scrape: count,
+  last_scrape: ms,
   duration_ms: fc.oneof(fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true }), fc.constant(-0)),
   bytes: count,
 }, PLAIN);
@@ -86,7 +89,7 @@ const sourceStatus: fc.Arbitrary<WireSourceStatus> = fc.record({
   connected: fc.boolean(),
   labels,
   epoch: text(0, 128),
-  last_message_at: count,
+  last_message_at: ms,
   via: list(name, 16),
 }, PLAIN);
 

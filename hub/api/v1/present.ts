@@ -1,8 +1,6 @@
 import type { Series } from '../../../common/api/v1.js';
+import { MAX_DATE_MS } from '../../../common/time.js';
 import type { Window } from '../../state/series.js';
-
-/** The largest time a JavaScript Date can hold (ms). */
-const MAX_DATE_MS = 8.64e15;
 
 /** ms since the epoch as ISO 8601, null when unknown (0) or outside the range of dates. */
 export function iso(ms: number | undefined | null): string | null {

@@ -1,6 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { pack } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CorruptFileError } from '../../../common/storage/checksummed-file.js';
 import { Journal, type JournalRecord } from '../../../hub/store/journal.js';
@@ -71,6 +73,16 @@ describe('journal', () => {
     await writeFile(file, bytes);
     await expect(replayAll()).rejects.toThrow(CorruptFileError);
     expect((await readFile(file)).equals(bytes)).toBe(true);
+  });
+
+  it('refuses a record with a right checksum that is not a resolve or unresolve, naming the field', async () => {
+    const payload = pack({ op: 'resolve', service: 's', key: 'k', at: 1, total: -1 });
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(payload.length, 0);
+    header.writeUInt32BE(crc32(payload), 4);
+    const file = await written([resolve('a', 1)]);
+    await appendFile(file, Buffer.concat([header, payload]));
+    await expect(replayAll()).rejects.toThrow(/the record at byte \d+ is not a resolve or unresolve \(invalid at total/);
   });
 
   it('calls a length no record can have damage, not a torn write', async () => {

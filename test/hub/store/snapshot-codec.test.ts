@@ -3,7 +3,8 @@ import type { Delta, WireGroup } from '../../../common/federation/messages.js';
 import type { Occurrence } from '../../../common/occurrence.js';
 import { HubState } from '../../../hub/state/hub-state.js';
 import { MINUTE_MS } from '../../../hub/state/series.js';
-import { decodeSnapshot, encodeSnapshot, encodeSnapshotV1, SNAPSHOT_VERSION } from '../../../hub/store/snapshot-codec.js';
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_VERSION } from '../../../hub/store/snapshot-codec.js';
+import { encodeSnapshotV1 } from '../../helpers/snapshot-v1.js';
 import { GROUPS_PER_FRAME } from '../../../hub/store/snapshot-v2.js';
 import { occurrence, wireGroup } from '../../helpers/builders.js';
 
