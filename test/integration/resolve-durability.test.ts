@@ -33,8 +33,12 @@ describe('resolve durability', () => {
     const hub = await startHub(procs, 'hub', hubConfig(dir, { snapshot_interval: '1h' }));
     await procs.start('agent', 'agent', agentConfig('agent-r', [hub.port], { checkout: fleet.addresses('checkout') }));
     base = `http://127.0.0.1:${hub.port}`;
-    const keys = fleet.expectedTotals().get('checkout')?.size ?? 0;
-    const before = await pollUntil(list, (l) => l.length === keys);
+    const expected = fleet.expectedTotals().get('checkout');
+    const keys = expected?.size ?? 0;
+    const exact = (l: Aggregate[]) => l.every((a) => a.total_count === expected?.get(a.aggregation_key));
+    // Resolve only once every target's counts have arrived: a resolve records the total it saw, and a
+    // count that arrives after it is, rightly, a regression that brings the group back.
+    const before = await pollUntil(list, (l) => l.length === keys && exact(l));
     victim = before[0] as Aggregate;
 
     const res = await fetch(`${base}/services/checkout/errors/${encodeURIComponent(victim.aggregation_key)}/`, { method: 'DELETE' });
@@ -46,8 +50,7 @@ describe('resolve durability', () => {
     // Once the agent has re-synced every other group, the resolved one is still hidden. The agent
     // reconnects with backoff (full jitter, doubling from 500 ms) while the hub is down, so on a busy
     // machine its next attempt may come well after the hub is back: a generous deadline.
-    const expected = fleet.expectedTotals().get('checkout');
-    const after = await pollUntil(list, (l) => l.length === keys - 1 && l.every((a) => a.total_count === expected?.get(a.aggregation_key)), 40_000);
+    const after = await pollUntil(list, (l) => l.length === keys - 1 && exact(l), 40_000);
     expect(after.map((a) => a.aggregation_key)).not.toContain(victim.aggregation_key);
   });
 
