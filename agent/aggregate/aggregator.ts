@@ -1,9 +1,9 @@
 import { type Limits, truncate } from '../../common/limits.js';
-import { diffCumulative } from '../../common/merge/cumulative.js';
+import { diffCumulative } from './cumulative.js';
 import { minCreatedAt } from '../../common/merge/group-fields.js';
 import { mergeSamples } from '../../common/merge/samples.js';
 import type { Occurrence } from '../../common/occurrence.js';
-import { type ParsedAggregate, parseRawOccurrence, rawSampleUuid, type TruncationNotes } from '../../common/wire/client-payload.js';
+import { type ParsedAggregate, parseRawOccurrence, rawSampleUuid, type TruncationNotes } from '../wire/client-payload.js';
 import { parseTimestamp } from '../../common/time.js';
 import type { AgentGroup } from './group.js';
 import { GroupStore } from './group-store.js';

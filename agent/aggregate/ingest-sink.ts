@@ -1,4 +1,4 @@
-import type { ParsedAggregate, TruncationNotes } from '../../common/wire/client-payload.js';
+import type { ParsedAggregate, TruncationNotes } from '../wire/client-payload.js';
 import type { Aggregator, ApplyResult, CountSemantics } from './aggregator.js';
 
 /** Where the sink reports what it counted, dropped and cut (the agent's metrics). */

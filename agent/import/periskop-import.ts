@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Limits } from '../../common/limits.js';
-import { parseClientPayload } from '../../common/wire/client-payload.js';
+import { parseClientPayload } from '../wire/client-payload.js';
 import type { ObservationSink } from '../aggregate/ingest-sink.js';
 import { decodeBody, fetchBody } from '../scrape/fetch-body.js';
 import { ScrapeError } from '../scrape/scrape-error.js';

@@ -1,4 +1,4 @@
-import { type AggregateItem, INVALID_AGGREGATE, isInvalidAggregate } from '../../common/wire/client-payload.js';
+import { type AggregateItem, INVALID_AGGREGATE, isInvalidAggregate } from '../wire/client-payload.js';
 import { SEVERITIES, type Severity } from '../../common/severity.js';
 
 /** Bytes of a sha1 digest. */

@@ -8,8 +8,8 @@ import {
   parseClientPayload,
   readAggregate,
   readEnvelope,
-} from '../../common/wire/client-payload.js';
-import { splitPayload } from '../../common/wire/payload-segments.js';
+} from '../wire/client-payload.js';
+import { splitPayload } from '../wire/payload-segments.js';
 import { DIGEST_BYTES, KnownAggregates } from './known-aggregates.js';
 
 /** Above this many aggregates a body is parsed whole and nothing is kept (bounds what a reader holds). */

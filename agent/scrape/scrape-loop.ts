@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { Limits } from '../../common/limits.js';
-import { type ParsedPayload, PayloadError } from '../../common/wire/client-payload.js';
+import { type ParsedPayload, PayloadError } from '../wire/client-payload.js';
 import type { ObservationSink } from '../aggregate/ingest-sink.js';
 import type { ScraperConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';

@@ -1,4 +1,4 @@
-import type { SlackPayload, WebhookDigest, WebhookPayload } from '../../common/api/webhook.js';
+import type { SlackPayload, WebhookDigest, WebhookPayload } from './webhook-schema.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { Alert } from './alert.js';
 

@@ -1,4 +1,4 @@
-import type { LineageCounts } from '../../common/merge/lineage-counts.js';
+import type { LineageCounts } from './lineage-counts.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { Severity } from '../../common/severity.js';
 import type { SeriesData } from './series.js';

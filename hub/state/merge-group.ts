@@ -1,5 +1,5 @@
 import { minCreatedAt } from '../../common/merge/group-fields.js';
-import { mergeLineageCount } from '../../common/merge/lineage-counts.js';
+import { mergeLineageCount } from './lineage-counts.js';
 import { mergeSamples } from '../../common/merge/samples.js';
 import type { SourceGroup } from '../../common/federation/link-source.js';
 import type { Occurrence } from '../../common/occurrence.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../common/limits.js';
 import { silentLogger } from '../../common/log.js';
-import { parseClientPayload } from '../../common/wire/client-payload.js';
+import { parseClientPayload } from '../../agent/wire/client-payload.js';
 import { seeded } from '../../demo/random.js';
 import { HubState } from '../../hub/state/hub-state.js';
 import { HubStore } from '../../hub/store/hub-store.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../common/limits.js';
 import { OccurrenceSchema } from '../../common/occurrence.js';
 import { parseTimestamp } from '../../common/time.js';
-import { parseClientPayload, parseRawOccurrence } from '../../common/wire/client-payload.js';
+import { parseClientPayload, parseRawOccurrence } from '../../agent/wire/client-payload.js';
 import { rawSample } from '../helpers/builders.js';
 
 /**

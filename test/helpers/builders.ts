@@ -6,7 +6,7 @@ export type PlainWireGroup = Omit<WireGroup, 'samples'> & { samples: Occurrence[
 import { DEFAULT_LIMITS, type Limits } from '../../common/limits.js';
 import type { ErrorDetail, Occurrence } from '../../common/occurrence.js';
 import type { Severity } from '../../common/severity.js';
-import type { ParsedAggregate } from '../../common/wire/client-payload.js';
+import type { ParsedAggregate } from '../../agent/wire/client-payload.js';
 
 /**
  * Small builders of test data, so a test states only what it is about. Each returns a fresh object;

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsResponseSchema } from '../../common/api/v1.js';
-import { WebhookPayloadSchema } from '../../common/api/webhook.js';
+import { WebhookPayloadSchema } from '../../hub/notify/webhook-schema.js';
 import { agentConfig, hubConfig, startHub } from '../helpers/cluster.js';
 import { getJson, pollUntil } from '../helpers/poll.js';
 import { Processes } from '../helpers/processes.js';

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { Limits } from '../../../common/limits.js';
-import { type DropReason, parseClientPayload } from '../../../common/wire/client-payload.js';
+import { type DropReason, parseClientPayload } from '../../wire/client-payload.js';
 import type { ObservationSink } from '../../aggregate/ingest-sink.js';
 import { HttpError } from '../../../common/http/http-error.js';
 import { PushRequestSchema, PushServiceSchema } from './push-schema.js';

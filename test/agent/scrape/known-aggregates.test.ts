@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIGEST_BYTES, KnownAggregates } from '../../../agent/scrape/known-aggregates.js';
-import { type AggregateItem, INVALID_AGGREGATE } from '../../../common/wire/client-payload.js';
+import { type AggregateItem, INVALID_AGGREGATE } from '../../../agent/wire/client-payload.js';
 
 const item = fc.oneof(
   { weight: 1, arbitrary: fc.constant(INVALID_AGGREGATE as AggregateItem) },

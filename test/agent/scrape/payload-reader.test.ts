@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PayloadReader } from '../../../agent/scrape/payload-reader.js';
 import { DEFAULT_LIMITS } from '../../../common/limits.js';
-import { type ParsedPayload, parseClientPayload, PayloadError } from '../../../common/wire/client-payload.js';
+import { type ParsedPayload, parseClientPayload, PayloadError } from '../../../agent/wire/client-payload.js';
 import { rawSample } from '../../helpers/builders.js';
 
 interface Agg {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../../common/config/load.js';
 import { WireGroupSchema } from '../../../common/federation/messages.js';
 import { OccurrenceSchema } from '../../../common/occurrence.js';
-import { parseClientPayload, parseRawOccurrence } from '../../../common/wire/client-payload.js';
+import { parseClientPayload, parseRawOccurrence } from '../../../agent/wire/client-payload.js';
 import { rawSample } from '../../helpers/builders.js';
 
 /**

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type NotificationConfig, NotificationSchema } from '../../../common/config/schema.js';
 import type { Delta, WireGroup } from '../../../common/federation/messages.js';
-import { WebhookDigestSchema, WebhookPayloadSchema } from '../../../common/api/webhook.js';
+import { WebhookDigestSchema, WebhookPayloadSchema } from '../../../hub/notify/webhook-schema.js';
 import { HubState } from '../../../hub/state/hub-state.js';
 import type { SavedNotify } from '../../../hub/notify/alert.js';
 import { type DeliveryResult, Notifier, type NotifierOptions } from '../../../hub/notify/notifier.js';

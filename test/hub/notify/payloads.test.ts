@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlackPayloadSchema, WebhookPayloadSchema } from '../../../common/api/webhook.js';
+import { SlackPayloadSchema, WebhookPayloadSchema } from '../../../hub/notify/webhook-schema.js';
 import type { Alert } from '../../../hub/notify/alert.js';
 import { alertId } from '../../../hub/notify/alert.js';
 import { namedChannels } from '../../../hub/notify/channel.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { totalOf } from '../../../common/merge/lineage-counts.js';
+import { totalOf } from '../../../hub/state/lineage-counts.js';
 import { type HubGroup, statusOf } from '../../../hub/state/group.js';
 import { mergeGroup } from '../../../hub/state/merge-group.js';
 import { occurrence, wireGroup } from '../../helpers/builders.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapSentryEvent, severityOfLevel, stackLines } from '../../../../agent/ingest/sentry/event-mapping.js';
 import { type SentryEvent, SentryEventSchema } from '../../../../agent/ingest/sentry/sentry-schema.js';
-import { parseRawOccurrence } from '../../../../common/wire/client-payload.js';
+import { parseRawOccurrence } from '../../../../agent/wire/client-payload.js';
 import { limitsWith } from '../../../helpers/builders.js';
 
 const NOW = Date.UTC(2025, 0, 2, 3, 4, 5);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type LineageCounts, mergeLineageCount, totalOf } from '../../../common/merge/lineage-counts.js';
+import { type LineageCounts, mergeLineageCount, totalOf } from '../../../hub/state/lineage-counts.js';
 
 type Update = readonly [lineage: number, value: number];
 

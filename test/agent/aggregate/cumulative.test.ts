@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { diffCumulative } from '../../../common/merge/cumulative.js';
+import { diffCumulative } from '../../../agent/aggregate/cumulative.js';
 
 type Op = { readonly op: 'increment'; readonly n: number } | { readonly op: 'reset' };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../../common/limits.js';
-import { parseClientPayload, parseRawOccurrence } from '../../../common/wire/client-payload.js';
+import { parseClientPayload, parseRawOccurrence } from '../../../agent/wire/client-payload.js';
 import { periskopFixture } from '../../helpers/builders.js';
 
 /**

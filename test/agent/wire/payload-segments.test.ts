@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { splitPayload } from '../../../common/wire/payload-segments.js';
+import { splitPayload } from '../../../agent/wire/payload-segments.js';
 
 const split = (text: string, max = 1000) => splitPayload(Buffer.from(text), max);
 const pieces = (text: string, max = 1000): { envelope: unknown; elements: unknown[] } | undefined => {

@@ -10,7 +10,7 @@ import {
   PayloadError,
   rawSampleUuid,
   type TruncationNotes,
-} from '../../../common/wire/client-payload.js';
+} from '../../../agent/wire/client-payload.js';
 import { limitsWith, periskopFixture, rawSample } from '../../helpers/builders.js';
 
 const parse = (json: unknown) => parseClientPayload(json, DEFAULT_LIMITS);

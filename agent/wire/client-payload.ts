@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { CountSchema } from '../schema/scalars.js';
-import { type Limits, truncate, TRUNCATION_MARK } from '../limits.js';
-import type { ErrorDetail, HttpContext, Occurrence } from '../occurrence.js';
-import { SENSITIVE_HEADERS } from '../occurrence.js';
-import { type Severity, toSeverity } from '../severity.js';
-import { parseTimestamp } from '../time.js';
+import { CountSchema } from '../../common/schema/scalars.js';
+import { type Limits, truncate, TRUNCATION_MARK } from '../../common/limits.js';
+import type { ErrorDetail, HttpContext, Occurrence } from '../../common/occurrence.js';
+import { SENSITIVE_HEADERS } from '../../common/occurrence.js';
+import { type Severity, toSeverity } from '../../common/severity.js';
+import { parseTimestamp } from '../../common/time.js';
 
 /**
  * The Periskop client wire format (`GET /errors` of every Periskop client, and push gateway bodies),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SeveritySchema } from '../severity.js';
+import { SeveritySchema } from '../../common/severity.js';
 
 /**
  * What a hub POSTs to a generic JSON webhook (`hub.notifications`, `type: webhook`) when a group is new
