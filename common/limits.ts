@@ -24,6 +24,8 @@ export interface Limits {
   /** Raw samples looked at per aggregate (newest are kept anyway, the cap below is tighter). */
   readonly samplesPerAggregate: number;
   readonly uuidChars: number;
+  /** Groups one federation source may bring into a hub (the excess is refused and counted). */
+  readonly groupsPerSource: number;
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
@@ -42,6 +44,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   aggregatesPerPayload: 100_000,
   samplesPerAggregate: 100,
   uuidChars: 128,
+  groupsPerSource: 250_000,
 });
 
 /** Suffix appended to any field cut at a limit, so a reader sees it is not the whole value. */

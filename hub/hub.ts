@@ -17,6 +17,9 @@ import { HubState } from './state/hub-state.js';
 import { HubStore } from './store/hub-store.js';
 import { UserActions } from './store/user-actions.js';
 
+/** How often groups past hub.retention are looked for (only the oldest are visited). */
+const RETENTION_SWEEP_MS = 60_000;
+
 export interface HubOptions {
   readonly config: HubConfig;
   readonly logger: Logger;
@@ -32,6 +35,7 @@ export interface HubOptions {
  */
 export class Hub {
   private snapshotTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
   /** The link to the parent hub, when `hub.upstream` is configured. */
   upstream: Upstream | undefined;
   /** The live stream (/api/v1/events), ended on stop. */
@@ -53,13 +57,17 @@ export class Hub {
   static async start(options: HubOptions): Promise<Hub> {
     const { config, logger } = options;
     const log = logger.child({ component: 'hub' });
-    const state = new HubState({ samplesPerGroup: config.samples_per_group, sampleBudgetBytes: config.sample_budget_bytes });
+    const state = new HubState({
+      samplesPerGroup: config.samples_per_group, sampleBudgetBytes: config.sample_budget_bytes,
+      retentionMs: config.retention, maxGroups: config.max_groups, maxGroupsPerSource: config.limits.groupsPerSource,
+    });
     const store = new HubStore(config.data_dir, state, log);
     const hubId = await store.open(config.hub_id);
     const selfErrors = new SelfErrors();
     const actions = new UserActions(state, store);
     let federation: FederationServer | undefined;
     const metrics = new HubMetrics(state, { maxSeries: config.metrics.max_series, sourceLabel: config.metrics.source_label }, () => federation?.connected ?? 0);
+    metrics.storageFull = () => store.storageFull;
     const tokens = [...config.agent_tokens, ...(options.extraTokens ?? [])];
     if (tokens.length === 0) log.warn('hub.agent_tokens is empty: every federation connection will be refused');
     federation = new FederationServer(state, {
@@ -67,6 +75,7 @@ export class Hub {
       ...(config.upstream?.name !== undefined ? { aliases: [config.upstream.name] } : {}),
       tokens,
       frameBytes: config.limits.frameBytes,
+      syncAdmission: { slots: config.sync_admission.slots, stallMs: config.sync_admission.stall_timeout },
       logger: log.child({ stage: 'federation' }),
       onRejected: (reason) => metrics.rejected.inc({ reason }),
       onProtocolError: (code) => metrics.protocolErrors.inc({ code }),
@@ -104,6 +113,7 @@ export class Hub {
     void warmSearchTexts([...state.services.values()], () => hub.stopping);
     hub.notifier = notifier;
     hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
+    hub.retentionTimer = setInterval(() => hub.forgetIdle(), RETENTION_SWEEP_MS);
     if (config.upstream !== undefined) {
       hub.upstream = new Upstream(state, {
         config: config.upstream,
@@ -126,10 +136,13 @@ export class Hub {
     return boundAddress(this.server);
   }
 
-  /** Writes a snapshot now; failures are logged and counted, never thrown (the next one retries). */
-  async snapshot(): Promise<void> {
+  /**
+   * Writes a snapshot now (`final`: after any running one, so it holds everything merged before the
+   * call); failures are logged and counted, never thrown (the next one retries).
+   */
+  async snapshot(final = false): Promise<void> {
     try {
-      const figures = await this.store.snapshot(this.hubId);
+      const figures = await (final ? this.store.finalSnapshot(this.hubId) : this.store.snapshot(this.hubId));
       this.metrics.snapshotSeconds.observe(figures.millis / 1000);
       this.metrics.snapshotBytes.set(figures.bytes);
       this.metrics.snapshotLastSuccess.set(Date.now() / 1000);
@@ -140,11 +153,18 @@ export class Hub {
     }
   }
 
+  /** Forgets the groups past hub.retention (every RETENTION_SWEEP_MS). */
+  forgetIdle(): void {
+    const n = this.state.forgetIdle();
+    if (n > 0) this.logger.info({ groups: n }, 'forgot groups unchanged for longer than hub.retention');
+  }
+
   /** Graceful shutdown: stop accepting, close sources with a coded reason, final snapshot. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.snapshotTimer);
+    clearInterval(this.retentionTimer);
     this.federation.close();
     if (this.upstream !== undefined) {
       await this.upstream.drain(3_000);
@@ -154,7 +174,7 @@ export class Hub {
     await closeServer(this.server);
     // Deliveries still pending are saved in the final snapshot and sent after the next start.
     await this.notifier?.close();
-    await this.snapshot();
+    await this.snapshot(true);
     await this.store.close();
     this.logger.info('hub stopped');
   }

@@ -160,7 +160,7 @@ export type ErrorGroupResponse = z.infer<typeof ErrorGroupResponseSchema>;
 /**
  * An agent or hub feeding this hub: connected directly (`via` empty), or reported by a child hub
  * (`via`: the child hubs it is reached through, nearest this hub first). `last_seq`, `connected_at`,
- * `messages`, `bytes`, `connections`, `anomalies`, `path` and `version` are known for direct sources
+ * `messages`, `bytes`, `connections`, `anomalies`, `groups`, `groups_refused`, `path` and `version` are known for direct sources
  * only (null, 0 or empty otherwise). Direct sources first, then by route and name.
  */
 export const SourceSchema = z.object({
@@ -181,6 +181,10 @@ export const SourceSchema = z.object({
   bytes: z.number().int(),
   connections: z.number().int(),
   anomalies: z.number().int(),
+  /** Groups this source brought into the hub (its share of hub.limits.groupsPerSource). */
+  groups: z.number().int(),
+  /** New groups of this source refused by the hub's bounds (hub.max_groups, the per-source limit), since start. */
+  groups_refused: z.number().int(),
   path: z.array(z.string()),
   version: z.string(),
 });

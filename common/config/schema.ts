@@ -100,6 +100,20 @@ export const HubConfigSchema = z.strictObject({
       source_label: z.boolean().default(false),
     })
     .default({ max_series: 10_000, source_label: false }),
+  /** A group unchanged for longer (no count increase, no new sample) is forgotten. */
+  retention: DurationSchema.default(90 * 24 * 3_600_000),
+  /** Groups held at most; beyond, the least recently seen are forgotten first (never one still occurring). */
+  max_groups: z.number().int().min(1).max(100_000_000).default(1_000_000),
+  /**
+   * Initial exchanges (syncs) admitted at once after hellos; the rest queue. Waiting sources are sent
+   * away (CN_ERR_BUSY) only when no sync has finished for `stall_timeout`.
+   */
+  sync_admission: z
+    .strictObject({
+      slots: z.number().int().min(1).max(1_000).default(4),
+      stall_timeout: DurationSchema.default(30_000),
+    })
+    .default({ slots: 4, stall_timeout: 30_000 }),
   limits: LimitsSchema,
 });
 export type HubConfig = z.infer<typeof HubConfigSchema>;

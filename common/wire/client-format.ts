@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorDetail, Occurrence } from '../occurrence.js';
 import { SeveritySchema } from '../severity.js';
+import { MAX_DATE_MS } from '../time.js';
 
 /**
  * The Periskop client wire format as Crowsnest writes it (its own `/errors`, the hub's per-service
@@ -48,9 +49,14 @@ export const ClientPayloadOutSchema = z.object({
 });
 export type ClientPayloadOut = z.infer<typeof ClientPayloadOutSchema>;
 
-/** RFC 3339 in UTC with ms; Go's zero time for unknown (0), as Periskop clients print it. */
+/**
+ * RFC 3339 in UTC with ms; Go's zero time for unknown (0), as Periskop clients print it. Any number
+ * formats: one past the last JavaScript date is shown as that date (a stored value never makes an
+ * answer fail).
+ */
 export function toRfc3339(ms: number): string {
-  return ms > 0 ? new Date(ms).toISOString() : '0001-01-01T00:00:00Z';
+  if (!(ms > 0)) return '0001-01-01T00:00:00Z';
+  return new Date(Math.min(ms, MAX_DATE_MS)).toISOString();
 }
 
 /** Re-nests a flat cause chain: chain [a, b, c] becomes a.cause = b, b.cause = c. */

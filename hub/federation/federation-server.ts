@@ -18,8 +18,8 @@ export interface FederationServerOptions {
   readonly frameBytes: number;
   readonly logger: Logger;
   readonly helloTimeoutMs?: number;
-  /** Sources admitted into their initial exchange at once (default 4). */
-  readonly syncSlots?: number;
+  /** Sources admitted into their initial exchange at once, and the queue's stall timeout (hub.sync_admission). */
+  readonly syncAdmission?: { readonly slots: number; readonly stallMs: number };
   readonly heartbeatMs?: number;
   readonly onMerged?: (source: Source, message: Sync | Delta, stats: MergeStats, micros: number, bytes: number) => void;
   readonly onRejected?: (reason: 'unauthorized' | 'path') => void;
@@ -41,7 +41,8 @@ export class FederationServer {
     private readonly state: HubState,
     private readonly options: FederationServerOptions,
   ) {
-    this.admission = new SyncAdmission(options.syncSlots ?? SYNC_ADMISSION_DEFAULTS.slots, SYNC_ADMISSION_DEFAULTS.maxWaitMs);
+    const admission = options.syncAdmission ?? SYNC_ADMISSION_DEFAULTS;
+    this.admission = new SyncAdmission(admission.slots, admission.stallMs);
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.frameBytes, clientTracking: true });
   }
 
@@ -103,5 +104,6 @@ export class FederationServer {
     for (const session of this.sessions.values()) session.fail(new FederationError('CN_ERR_SHUTTING_DOWN', 'hub shutting down'));
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
+    this.admission.close();
   }
 }

@@ -47,8 +47,8 @@ export class Upstream {
       if (e.type === 'group') {
         if (e.added.length > 0) source.samplesAdded(e.added);
         this.link.markDirty(e.group);
-      } else if (e.type === 'resolution') {
-        // Resolution is local to each hub: nothing to forward.
+      } else if (e.type === 'resolution' || e.type === 'forgotten') {
+        // Resolution is local to each hub, and so is forgetting (the parent has its own retention).
       } else {
         this.link.markSources();
         for (const t of e.changed) this.link.markTarget(t);

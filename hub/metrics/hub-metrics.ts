@@ -36,6 +36,8 @@ export class HubMetrics {
   live: LiveFigures | undefined;
   /** Set by the hub when it streams into a parent (`hub.upstream`). */
   upstream: (() => LinkStatus) | undefined;
+  /** Set by the hub: the last write to data_dir failed for want of space. */
+  storageFull: (() => boolean) | undefined;
 
   constructor(
     state: HubState,
@@ -145,6 +147,29 @@ export class HubMetrics {
     stat('crowsnest_hub_samples', 'Samples held.', (s) => s.samples);
     stat('crowsnest_hub_services', 'Services held.', (s) => s.services);
     stat('crowsnest_hub_lineages', 'Lineages (agent epochs) held.', (s) => s.lineages);
+    const storageFull = () => this.storageFull?.() ?? false;
+    new Gauge({ name: 'crowsnest_hub_storage_full', help: '1 while data_dir has no space: resolves answer 507 storage_full and snapshots fail.', registers, collect() { this.set(storageFull() ? 1 : 0); } });
+    const bounds = state.bounds;
+    const forgotten = { retention: 0, max_groups: 0 };
+    new Counter({
+      name: 'crowsnest_hub_groups_forgotten_total', help: 'Groups forgotten: unchanged past hub.retention, or the least recently seen over hub.max_groups.', labelNames: ['reason'], registers,
+      collect() {
+        for (const reason of ['retention', 'max_groups'] as const) {
+          this.inc({ reason }, bounds.forgotten[reason] - forgotten[reason]);
+          forgotten[reason] = bounds.forgotten[reason];
+        }
+      },
+    });
+    const refused = { max_groups: 0, source_limit: 0 };
+    new Counter({
+      name: 'crowsnest_hub_groups_refused_total', help: 'New groups not created: hub.max_groups full of groups still occurring, or the source over hub.limits.groupsPerSource.', labelNames: ['reason'], registers,
+      collect() {
+        for (const reason of ['max_groups', 'source_limit'] as const) {
+          this.inc({ reason }, bounds.refused[reason] - refused[reason]);
+          refused[reason] = bounds.refused[reason];
+        }
+      },
+    });
   }
 
   /** The whole exposition: error counts first, then the hub's own metrics. */

@@ -50,9 +50,11 @@ export type Alert = z.infer<typeof AlertSchema>;
  * regressed). Percent-encoded, so any service or key gives a safe, unambiguous id.
  * Example: alertId('new', 'web', 'E@1', 0) === 'new:web/E%401'.
  */
-export function alertId(type: AlertType, service: string, key: string, regressedAt: number): string {
+export function alertId(type: AlertType, service: string, key: string, regressedAt: number, returnedAt = 0): string {
   const base = `${type}:${encodeURIComponent(service)}/${encodeURIComponent(key)}`;
-  return type === 'regressed' ? `${base}@${regressedAt}` : base;
+  if (type === 'regressed') return `${base}@${regressedAt}`;
+  // A group forgotten by retention or max_groups that comes back is new again, once per return.
+  return returnedAt > 0 ? `${base}@${returnedAt}` : base;
 }
 
 /** The headline of a group: its kept headline, else its newest sample's error. */

@@ -72,6 +72,11 @@ interface Meter {
  *
  * Owned by the hub; lives until `close()`.
  */
+/** Forgotten groups remembered so their return is announced; beyond, the oldest are let go. */
+const FORGOTTEN_REMEMBERED = 100_000;
+
+const groupRef = (g: HubGroup): string => `${g.service}\u0000${g.key}`;
+
 export class Notifier {
   /** Groups first seen before this moment (ms) are never announced as new. */
   readonly epoch: number;
@@ -79,6 +84,8 @@ export class Notifier {
   private readonly byName: Map<string, Channel>;
   private readonly meters = new Map<Channel, Meter>();
   private readonly history = new Map<string, Alert>();
+  /** Groups retention or max_groups forgot (service NUL key), until they come back. */
+  private readonly forgotten = new Set<string>();
   private readonly queue: Job[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlightJobs = new Set<Promise<void>>();
@@ -121,15 +128,24 @@ export class Notifier {
 
   /** The hub state's listener: turns group events into alerts. Never throws, never waits. */
   handle(e: StateEvent): void {
-    if (e.type !== 'group' || this.closed) return;
+    if (this.closed) return;
+    if (e.type === 'forgotten') return this.rememberForgotten(e.group);
+    if (e.type !== 'group') return;
     let type: AlertType | undefined;
+    const returning = e.isNew && this.forgotten.delete(groupRef(e.group));
     if (e.regressed) type = 'regressed';
-    else if (e.isNew && firstSeen(e.group) >= this.epoch) type = 'new';
-    if (type !== undefined) this.fire(type, e.group);
+    else if (e.isNew && (returning || firstSeen(e.group) >= this.epoch)) type = 'new';
+    if (type !== undefined) this.fire(type, e.group, returning ? this.now() : 0);
   }
 
-  private fire(type: AlertType, group: HubGroup): void {
-    const id = alertId(type, group.service, group.key, group.regressedAt);
+  /** A forgotten group that comes back is announced as new again (bounded: the oldest are let go). */
+  private rememberForgotten(group: HubGroup): void {
+    this.forgotten.add(groupRef(group));
+    if (this.forgotten.size > FORGOTTEN_REMEMBERED) this.forgotten.delete(this.forgotten.values().next().value as string);
+  }
+
+  private fire(type: AlertType, group: HubGroup, returnedAt = 0): void {
+    const id = alertId(type, group.service, group.key, group.regressedAt, returnedAt);
     if (this.history.has(id)) return;
     const { className, message } = headlineOf(group);
     const alert: Alert = {

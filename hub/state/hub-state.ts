@@ -6,44 +6,30 @@ import { WireStringDecoder } from '../../common/federation/string-table.js';
 /** Resolves samples that carry no string references (any reference is an error). */
 const INLINE_ONLY = new WireStringDecoder();
 import type { HubGroup, Resolution } from './group.js';
-import { LineageRegistry } from './lineages.js';
+import { GroupBounds } from './group-bounds.js';
+import { LineageRegistry, rejectUndeclaredLineages } from './lineages.js';
 import { mergeGroup } from './merge-group.js';
 import { SampleStore } from './sample-store.js';
+import { ServiceTally } from './service-tally.js';
 import { addToSeries, emptySeries, type SeriesData } from './series.js';
-import { newSource, type Source, targetId } from './sources.js';
+import { newSource, type Source } from './sources.js';
+import { applyTargets, latestTargets } from './source-targets.js';
+import type { ForgetReason, MergeStats, StateEvent } from './state-event.js';
 
-/** Something in the state changed; listeners (live stream, notifications, metrics) get these. */
-export type StateEvent =
-  | {
-    readonly type: 'group';
-    readonly group: HubGroup;
-    readonly isNew: boolean;
-    readonly regressed: boolean;
-    readonly grew: number;
-    /** Samples this merge added to the group. */
-    readonly added: readonly Occurrence[];
-  }
-  | { readonly type: 'resolution'; readonly group: HubGroup }
-  | {
-    readonly type: 'source';
-    readonly source: Source;
-    /** Target health that changed in this message (empty for connection changes). */
-    readonly changed: readonly WireTarget[];
-    readonly removed: readonly [agent: string, service: string, url: string][];
-  };
+export type { ForgetReason, MergeStats, StateEvent } from './state-event.js';
 
-export interface MergeStats {
-  groups: number;
-  grew: number;
-  newGroups: number;
-  ignoredLower: number;
-  unknownRefs: number;
-}
+/** hub.retention's default: 90 days. */
+export const DEFAULT_RETENTION_MS = 90 * 24 * 3_600_000;
 
 export interface HubStateOptions {
   readonly samplesPerGroup: number;
   /** hub.sample_budget_bytes (default 256 MiB). */
   readonly sampleBudgetBytes?: number;
+  /** hub.retention (ms): groups unchanged for longer are forgotten; default 90 days. */
+  readonly retentionMs?: number;
+  /** hub.max_groups and hub.limits.max_groups_per_source (group-bounds.ts); default unbounded. */
+  readonly maxGroups?: number;
+  readonly maxGroupsPerSource?: number;
   readonly now?: () => number;
 }
 
@@ -56,9 +42,13 @@ export class HubState {
   readonly services = new Map<string, Map<string, HubGroup>>();
   readonly lineages = new LineageRegistry();
   readonly sources = new Map<string, Source>();
+  /** Every service's figures, kept up to date on each change (service-tally.ts). */
+  readonly tallies = new Map<string, ServiceTally>();
   /** Growth of every service's groups over time (series.ts). */
   readonly serviceSeries = new Map<string, SeriesData>();
   readonly samples: SampleStore;
+  readonly bounds: GroupBounds;
+  private readonly retentionMs: number;
   private groupCount = 0;
   private readonly listeners: ((e: StateEvent) => void)[] = [];
   private readonly now: () => number;
@@ -68,6 +58,8 @@ export class HubState {
   constructor(private readonly options: HubStateOptions) {
     this.now = options.now ?? Date.now;
     this.samples = new SampleStore({ budgetBytes: options.sampleBudgetBytes ?? 256 * 1024 * 1024 });
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.bounds = new GroupBounds({ maxGroups: options.maxGroups ?? Infinity, maxGroupsPerSource: options.maxGroupsPerSource ?? Infinity });
   }
 
   onEvent(listener: (e: StateEvent) => void): void {
@@ -98,7 +90,7 @@ export class HubState {
   }
 
   /** Creates an empty group (used by merges and by journal replay of a resolve for a group not yet re-synced). */
-  ensureGroup(service: string, key: string): { group: HubGroup; isNew: boolean } {
+  ensureGroup(service: string, key: string, source?: string): { group: HubGroup; isNew: boolean } {
     let groups = this.services.get(service);
     if (groups === undefined) {
       groups = new Map();
@@ -112,6 +104,8 @@ export class HubState {
     };
     groups.set(key, group);
     this.groupCount++;
+    this.bounds.added(group, source);
+    this.tally(service).add(group);
     return { group, isNew: true };
   }
 
@@ -125,13 +119,64 @@ export class HubState {
       groups = new Map();
       this.services.set(group.service, groups);
     }
-    if (!groups.has(group.key)) this.groupCount++;
+    const held = groups.get(group.key);
+    if (held === undefined) this.groupCount++;
+    else this.tally(group.service).remove(held);
     groups.set(group.key, group);
+    this.tally(group.service).add(group);
+  }
+
+  /** The service's tally (created empty). */
+  tally(service: string): ServiceTally {
+    let t = this.tallies.get(service);
+    if (t === undefined) this.tallies.set(service, (t = new ServiceTally()));
+    return t;
+  }
+
+  /**
+   * After a snapshot load: the bounds learn every group's order and source (group-bounds.ts) and
+   * every service's tally is counted afresh from its groups.
+   */
+  loaded(): void {
+    this.bounds.rebuild(this.allGroups(), this.lineages);
+    this.tallies.clear();
+    for (const g of this.allGroups()) this.tally(g.service).add(g);
+  }
+
+  *allGroups(): Generator<HubGroup> {
+    for (const groups of this.services.values()) yield* groups.values();
+  }
+
+  /** Forgets a group with its samples, series and resolution; emits `forgotten`. */
+  forget(group: HubGroup, reason: ForgetReason): void {
+    const groups = this.services.get(group.service);
+    if (groups?.get(group.key) !== group) return;
+    groups.delete(group.key);
+    this.tally(group.service).remove(group);
+    if (groups.size === 0) {
+      this.services.delete(group.service);
+      this.tallies.delete(group.service);
+    }
+    this.groupCount--;
+    this.bounds.removed(group);
+    this.bounds.forgotten[reason]++;
+    this.samples.forget(group);
+    this.version++;
+    this.emit({ type: 'forgotten', group, reason });
+  }
+
+  /** Forgets every group unchanged for longer than the retention; returns how many. */
+  forgetIdle(): number {
+    const idle = [...this.bounds.idleSince(this.now() - this.retentionMs)];
+    for (const group of idle) this.forget(group, 'retention');
+    return idle.length;
   }
 
   /**
    * Merges one sync or delta from a source. `lineageIds` maps the message's lineage refs to hub ids.
-   * Returns figures for metrics. Never throws on content: the message was validated by the codec.
+   * Returns figures for metrics. A lineage ref the connection never declared, or a bad string
+   * reference in a sample, rejects the whole message (FederationError CN_ERR_BAD_MESSAGE) before
+   * anything is merged or created.
    */
   mergeMessage(
     source: Source,
@@ -140,12 +185,8 @@ export class HubState {
     resolveSample: (o: WireOccurrence) => Occurrence = (o) => INLINE_ONLY.decode(o),
   ): MergeStats {
     const now = this.now();
-    const stats: MergeStats = { groups: 0, grew: 0, newGroups: 0, ignoredLower: 0, unknownRefs: 0 };
-    const known = (ref: number) => {
-      const id = lineageIds(ref);
-      if (id === undefined) stats.unknownRefs++;
-      return id;
-    };
+    const stats: MergeStats = { groups: 0, grew: 0, newGroups: 0, ignoredLower: 0, refused: 0 };
+    rejectUndeclaredLineages(message, lineageIds);
     // Resolve every sample first: a bad reference rejects the whole message before anything merges.
     // Most updates carry no sample: those are used as they came (no copy per group).
     const services = message.services.map((service) => ({
@@ -154,10 +195,21 @@ export class HubState {
     }));
     for (const service of services) {
       for (const update of service.groups) {
-        const { group, isNew } = this.ensureGroup(service.name, update.key);
-        if (isNew) group.severity = update.severity;
+        let group = this.group(service.name, update.key);
+        const isNew = group === undefined;
+        if (group === undefined) {
+          group = this.admitGroup(source, service.name, update, now);
+          if (group === undefined) {
+            stats.refused++;
+            continue;
+          }
+        }
         const samplesBefore = group.samples;
-        const outcome = mergeGroup(group, update, known, this.options.samplesPerGroup, now);
+        const tally = this.tally(service.name);
+        tally.remove(group);
+        if (isNew) group.severity = update.severity;
+        const outcome = mergeGroup(group, update, lineageIds, this.options.samplesPerGroup, now);
+        tally.add(group);
         // The store interns the new samples: `added` are the copies the group holds.
         const added = group.samples !== samplesBefore ? this.samples.samplesChanged(group, samplesBefore, outcome.added) : outcome.added;
         if (outcome.grew > 0) this.recordGrowth(group, now, outcome.grew);
@@ -166,19 +218,36 @@ export class HubState {
         stats.ignoredLower += outcome.ignoredLower;
         if (isNew) stats.newGroups++;
         if (outcome.changed || isNew) {
+          this.bounds.touched(group);
           this.version++;
           this.emit({ type: 'group', group, isNew, regressed: outcome.regressed, grew: outcome.grew, added });
         }
       }
     }
-    this.mergeTargets(source, message);
+    const targets = applyTargets(source, message);
+    if (targets !== undefined) {
+      this.version++;
+      this.emit({ type: 'source', source, ...targets });
+    }
     if (message.sources !== undefined) {
       source.children = message.sources;
       this.emit({ type: 'source', source, changed: [], removed: [] });
     }
-    if (stats.ignoredLower > 0 || stats.unknownRefs > 0) source.anomalies += stats.ignoredLower + stats.unknownRefs;
+    if (stats.ignoredLower > 0) source.anomalies += stats.ignoredLower;
+    source.groupsRefused += stats.refused;
     source.ackedSeqs.set(source.lastEpoch, message.seq);
     return stats;
+  }
+
+  /**
+   * A group `source` wants to create, if the bounds allow it (group-bounds.ts): within the source's
+   * share, and over max_groups the least recently seen one makes room unless it is still occurring.
+   */
+  private admitGroup(source: Source, service: string, update: SourceGroup, now: number): HubGroup | undefined {
+    const admission = this.bounds.admit(source.name, now);
+    if (!admission.admitted) return undefined;
+    if (admission.evict !== undefined) this.forget(admission.evict, 'max_groups');
+    return this.ensureGroup(service, update.key, source.name).group;
   }
 
   /** Adds growth to the group's and its service's series (hub time). */
@@ -189,55 +258,39 @@ export class HubState {
     addToSeries(service, now, grew);
   }
 
-  private mergeTargets(source: Source, message: Sync | Delta): void {
-    const removed: [string, string, string][] = [...(message.targets_removed ?? [])];
-    if ((message.t === 'sync' && message.part === 0) || message.targets_complete === true) {
-      // A sync's target list replaces what the source reported before.
-      const kept = new Set(message.targets.map(targetId));
-      for (const [id, t] of source.targets) if (!kept.has(id)) removed.push([t.agent, t.service, t.url]);
-      source.targets.clear();
-    }
-    for (const t of message.targets) source.targets.set(targetId(t), t);
-    for (const [agent, service, url] of removed) source.targets.delete(targetId({ agent, service, url }));
-    if (message.targets.length > 0 || removed.length > 0) {
-      this.version++;
-      this.emit({ type: 'source', source, changed: message.targets, removed });
-    }
-  }
-
   /** Applies a resolve (already journaled by the caller). */
   resolve(service: string, key: string, resolution: Resolution): HubGroup {
     const { group } = this.ensureGroup(service, key);
-    group.resolution = resolution;
-    group.regressedAt = 0;
-    group.updatedAt = this.now();
-    this.version++;
-    this.emit({ type: 'resolution', group });
+    this.setResolution(group, resolution, 0);
     return group;
   }
 
   /** Applies an unresolve (already journaled by the caller). */
   unresolve(service: string, key: string): HubGroup | undefined {
     const group = this.group(service, key);
-    if (group === undefined) return undefined;
-    group.resolution = null;
-    group.regressedAt = 0;
+    if (group !== undefined) this.setResolution(group, null, 0);
+    return group;
+  }
+
+  /**
+   * Sets a group's resolution (resolve, unresolve, or putting back what a user action whose journal
+   * write failed changed: user-actions.ts), keeping its service's tally and the bounds current.
+   */
+  setResolution(group: HubGroup, resolution: Resolution | null, regressedAt: number): void {
+    const tally = this.tally(group.service);
+    tally.remove(group);
+    group.resolution = resolution;
+    group.regressedAt = regressedAt;
+    tally.add(group);
     group.updatedAt = this.now();
+    this.bounds.touched(group);
     this.version++;
     this.emit({ type: 'resolution', group });
-    return group;
   }
 
   /** Every target health reported by any source, newest report wins per agent/service/url. */
   targets(): WireTarget[] {
-    const out = new Map<string, WireTarget>();
-    for (const s of this.sources.values()) {
-      for (const [id, t] of s.targets) {
-        const held = out.get(id);
-        if (held === undefined || t.last_scrape >= held.last_scrape) out.set(id, t);
-      }
-    }
-    return [...out.values()];
+    return latestTargets(this.sources.values());
   }
 
   /** Figures for metrics and logs, in constant time. */

@@ -1,3 +1,6 @@
+import { FederationError } from '../../common/federation/errors.js';
+import type { Delta, Sync } from '../../common/federation/messages.js';
+
 /**
  * Lineages known to this hub (DESIGN section 4): one per (agent name, agent epoch). Each gets a small
  * integer id used as the key of every group's per-lineage counts. Lineages are never forgotten:
@@ -49,5 +52,18 @@ export class LineageRegistry {
     this.byKey.set(`${lineage.name}\u0000${lineage.epoch}`, lineage);
     this.byId.set(lineage.id, lineage);
     if (lineage.id >= this.nextId) this.nextId = lineage.id + 1;
+  }
+}
+
+/** Throws before anything merges when a count names a lineage ref the connection never declared. */
+export function rejectUndeclaredLineages(message: Sync | Delta, lineageIds: (ref: number) => number | undefined): void {
+  for (const service of message.services) {
+    for (const group of service.groups) {
+      for (const [ref] of group.counts) {
+        if (lineageIds(ref) === undefined) {
+          throw new FederationError('CN_ERR_BAD_MESSAGE', `group ${JSON.stringify(group.key)} of ${service.name} counts lineage ref ${ref}, which this connection never declared`);
+        }
+      }
+    }
   }
 }

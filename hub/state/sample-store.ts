@@ -89,6 +89,12 @@ export class SampleStore {
     }
   }
 
+  /** A forgotten group: its samples leave the budget (the group object is dropped by the caller). */
+  forget(group: HubGroup): void {
+    this.lru.delete(group);
+    this.samples -= group.samples.length;
+  }
+
   /** Charges `group` as most recently updated; `known` is its charge when the caller worked it out. */
   private charge(group: HubGroup, known?: GroupCharge): void {
     if (group.samples.length === 0) {

@@ -25,6 +25,8 @@ export interface Source {
   readonly targets: Map<string, WireTarget>;
   /** Protocol anomalies seen (counts going down within a lineage, unknown refs). */
   anomalies: number;
+  /** New groups of this source the hub's bounds refused (group-bounds.ts), since start. */
+  groupsRefused: number;
   /** For a child hub: its own sources, as it last reported them. */
   children: WireSourceStatus[];
 }
@@ -32,7 +34,7 @@ export interface Source {
 export function newSource(name: string, kind: 'agent' | 'hub', epoch: string): Source {
   return {
     name, kind, labels: {}, lastEpoch: epoch, ackedSeqs: new Map(), connected: false, connectedAt: 0, lastMessageAt: 0,
-    path: [], version: '', messagesIn: 0, bytesIn: 0, connections: 0, targets: new Map(), anomalies: 0, children: [],
+    path: [], version: '', messagesIn: 0, bytesIn: 0, connections: 0, targets: new Map(), anomalies: 0, groupsRefused: 0, children: [],
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -6,6 +6,8 @@ import { CorruptFileError, readChecksummedFile, writeChecksummedFileParts } from
 import type { HubState } from '../state/hub-state.js';
 import { Journal, type JournalRecord } from './journal.js';
 import { decodeSnapshot, SNAPSHOT_VERSION } from './snapshot-codec.js';
+import { isNoSpace, StorageFullError } from './storage-full.js';
+import { toRfc3339 } from '../../common/wire/client-format.js';
 import { type EncodeFigures, snapshotFrames } from './snapshot-v2.js';
 
 const MAGIC = 'CNHS';
@@ -31,12 +33,16 @@ export class HubStore {
   /** The notifier's part of the snapshot loaded by `open` (undefined without a snapshot, or from older hubs). */
   loadedNotify: unknown;
 
+  /** The last write to data_dir failed for want of space (cleared by the next write that works). */
+  storageFull = false;
+
   constructor(
     private readonly dir: string,
     private readonly state: HubState,
     private readonly logger: Logger,
+    createFile?: (file: string) => Promise<FileHandle>,
   ) {
-    this.journal = new Journal(dir);
+    this.journal = new Journal(dir, createFile);
   }
 
   get snapshotFile(): string {
@@ -61,10 +67,11 @@ export class HubStore {
         // The checksum matched, so this is not a torn write: a bug or a foreign file. Never guess.
         throw new CorruptFileError(this.snapshotFile, `format version ${snapshot.version} content cannot be decoded: ${(err as Error).message}`);
       }
+      this.state.loaded();
       journalFrom = loaded.journalFrom;
       hubId ??= loaded.hubId;
       this.loadedNotify = loaded.notify;
-      this.logger.info({ groups: this.state.stats().groups, bytes: snapshot.payload.length, version: snapshot.version, ms: Date.now() - started, saved_at: new Date(loaded.savedAt).toISOString() }, 'snapshot loaded');
+      this.logger.info({ groups: this.state.stats().groups, bytes: snapshot.payload.length, version: snapshot.version, ms: Date.now() - started, saved_at: toRfc3339(loaded.savedAt) }, 'snapshot loaded');
     }
     const replayed = await this.journal.replay(
       journalFrom,
@@ -108,15 +115,38 @@ export class HubStore {
 
   /** Journals a user action (fsynced); call after applying it to the state, answer after this resolves. */
   async record(r: JournalRecord): Promise<void> {
-    await this.journal.append(r);
+    await this.spaceChecked(this.journal.append(r));
+  }
+
+  /** Turns a full disk into StorageFullError (507 storage_full) and keeps `storageFull` current. */
+  private async spaceChecked<T>(write: Promise<T>): Promise<T> {
+    try {
+      const result = await write;
+      this.storageFull = false;
+      return result;
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+      if (!this.storageFull) this.logger.error({ data_dir: this.dir, err: (err as Error).message }, 'data_dir is full: user actions are refused (507) and snapshots fail until there is space');
+      this.storageFull = true;
+      throw new StorageFullError(this.dir);
+    }
   }
 
   /** Writes a snapshot (one at a time; a second call joins the running one). */
   snapshot(hubId: string): Promise<SnapshotFigures> {
-    this.snapshotting ??= this.writeSnapshot(hubId).finally(() => {
+    this.snapshotting ??= this.spaceChecked(this.writeSnapshot(hubId)).finally(() => {
       this.snapshotting = undefined;
     });
     return this.snapshotting;
+  }
+
+  /**
+   * Writes a snapshot that holds everything merged before this call: waits for a running snapshot
+   * (which captured an older state frame by frame), then writes a new one. Used on shutdown.
+   */
+  async finalSnapshot(hubId: string): Promise<SnapshotFigures> {
+    await this.snapshotting?.catch(() => undefined);
+    return this.snapshot(hubId);
   }
 
   /**

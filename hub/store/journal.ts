@@ -31,8 +31,14 @@ export class Journal {
   /** The last append or rotation asked for; the next one starts after it. */
   #last: Promise<void> = Promise.resolve();
   private current = 0;
+  /** Bytes of the current file that hold whole records (a failed append is cut back to it). */
+  private size = 0;
 
-  constructor(private readonly dir: string) {}
+  /** `create` opens a new file for appending (a test passes a layer that can fail like a full disk). */
+  constructor(
+    private readonly dir: string,
+    private readonly create: (file: string) => Promise<FileHandle> = createFileDurably,
+  ) {}
 
   /** Existing journal numbers, ascending. */
   async files(): Promise<number[]> {
@@ -84,13 +90,15 @@ export class Journal {
   /** Opens the current file for appending (after replay). */
   async openForAppend(): Promise<void> {
     if (this.current === 0) this.current = 1;
-    this.handle = await createFileDurably(join(this.dir, fileName(this.current)));
+    this.handle = await this.create(join(this.dir, fileName(this.current)));
+    this.size = (await this.handle.stat()).size;
   }
 
   /**
    * Appends a record and fsyncs it; only then may the caller answer the user. Callers apply the
    * change to the state *before* calling this, so a snapshot either contains the change or was
-   * captured before it and the record lands in a file the snapshot does not prune.
+   * captured before it and the record lands in a file the snapshot does not prune. A failed append
+   * (a full disk) is cut off the file, so the next one after it starts on a record boundary.
    */
   append(record: JournalRecord): Promise<void> {
     return this.#serial(async () => {
@@ -100,8 +108,14 @@ export class Journal {
       const header = Buffer.alloc(8);
       header.writeUInt32BE(payload.length, 0);
       header.writeUInt32BE(crc32(payload), 4);
-      await handle.writev([header, payload]);
-      await handle.sync();
+      try {
+        await handle.writev([header, payload]);
+        await handle.sync();
+      } catch (err) {
+        await handle.truncate(this.size).catch(() => undefined);
+        throw err;
+      }
+      this.size += header.length + payload.length;
     });
   }
 
@@ -111,10 +125,11 @@ export class Journal {
    */
   rotate(): Promise<number> {
     return this.#serial(async () => {
-      const next = await createFileDurably(join(this.dir, fileName(this.current + 1)));
+      const next = await this.create(join(this.dir, fileName(this.current + 1)));
       const old = this.handle;
       this.current++;
       this.handle = next;
+      this.size = 0;
       await old?.close();
       return this.current;
     });

@@ -22,8 +22,7 @@ export class UserActions {
     try {
       await this.store.record({ op: 'resolve', service, key, at, total: group.total });
     } catch (err) {
-      group.resolution = previous?.resolution ?? null;
-      group.regressedAt = previous?.regressedAt ?? 0;
+      this.state.setResolution(group, previous?.resolution ?? null, previous?.regressedAt ?? 0);
       throw err;
     }
     return group;
@@ -37,8 +36,7 @@ export class UserActions {
     try {
       await this.store.record({ op: 'unresolve', service, key, at: this.now() });
     } catch (err) {
-      before.resolution = previous.resolution;
-      before.regressedAt = previous.regressedAt;
+      this.state.setResolution(before, previous.resolution, previous.regressedAt);
       throw err;
     }
     return group;

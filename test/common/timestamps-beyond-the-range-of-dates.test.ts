@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../common/limits.js';
 import { OccurrenceSchema } from '../../common/occurrence.js';
 import { parseTimestamp } from '../../common/time.js';
+import { toRfc3339 } from '../../common/wire/client-format.js';
+import { iso } from '../../hub/api/v1/present.js';
 import { parseClientPayload, parseRawOccurrence } from '../../agent/wire/client-payload.js';
 import { rawSample } from '../helpers/builders.js';
 
@@ -48,5 +50,18 @@ describe('timestamps that are not RFC 3339', () => {
   it('still reads a space between date and time, and lower-case t and z', () => {
     expect(parseTimestamp('2021-09-03 13:58:15.932Z')).toBe(1630677495932);
     expect(parseTimestamp('2021-09-03t13:58:15.932z')).toBe(1630677495932);
+  });
+});
+
+describe('formatting any stored time', () => {
+  it('never throws, whatever number a snapshot or a message held', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.double(), fc.integer(), fc.constantFrom(9e15, 2 ** 53 - 1, Number.MAX_VALUE, -1, 0)), (ms) => {
+        expect(toRfc3339(ms)).toMatch(/^[+-]?\d{4,6}-\d\d-\d\dT/);
+        const shown = iso(ms);
+        expect(shown === null || typeof shown === 'string').toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

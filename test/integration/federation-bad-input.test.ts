@@ -102,6 +102,20 @@ describe('federation bad input', () => {
     s.ws.close();
   });
 
+  it('closes a delta counting an undeclared lineage ref with CN_ERR_BAD_MESSAGE and creates nothing', async () => {
+    const s = await RawSource.open(port);
+    s.send(encodeMessage(hello('undeclared')));
+    await s.welcomed;
+    const ghost: Delta = {
+      t: 'delta', seq: 1, targets: [],
+      services: [{ name: 'ghost-service', groups: [{ key: 'ghost', severity: 'error', counts: [[9, 3]], created_at: 0, last_seen: 1_700_000_000_000, samples: [] }] }],
+    };
+    s.send(encodeMessage(ghost));
+    expect(await s.closed).toBe(FEDERATION_ERRORS.CN_ERR_BAD_MESSAGE);
+    expect(s.acks).toBe(1); // the welcome, no ack
+    expect((await hubTotals(port)).has('ghost-service')).toBe(false);
+  });
+
   it('keeps serving after all of the above', async () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/-/health`)).text()).toBe('OK');
   });

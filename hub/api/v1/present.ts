@@ -10,5 +10,5 @@ export function iso(ms: number | undefined | null): string | null {
 
 /** A series window as v1 shows it. */
 export function toSeries(w: Window): Series {
-  return { start: new Date(w.start).toISOString(), step_ms: w.stepMs, values: w.values };
+  return { start: iso(w.start) ?? new Date(0).toISOString(), step_ms: w.stepMs, values: w.values };
 }

@@ -120,6 +120,9 @@ describe('parseConfig', () => {
         samples_per_group: 20,
         sample_budget_bytes: 256 * 1024 * 1024,
         metrics: { max_series: 10_000, source_label: false },
+        retention: 90 * 86_400_000,
+        max_groups: 1_000_000,
+        sync_admission: { slots: 4, stall_timeout: 30_000 },
         limits: DEFAULT_LIMITS,
       });
       expect(config.agent).toBeUndefined();

@@ -33,14 +33,31 @@ describe('SyncAdmission', () => {
     expect(order).toEqual(['first', 'second']);
   });
 
-  it('tells a source that waited too long to come back later', async () => {
+  it('keeps a source waiting as long as syncs keep finishing, however long the queue takes', async () => {
+    const admission = new SyncAdmission(1, 5_000, () => 0);
+    await admission.acquire();
+    const results: boolean[] = [];
+    for (let i = 0; i < 10; i++) void admission.acquire().then((v) => results.push(v));
+    // Each sync takes 4 s: the last source waits 40 s, eight times the stall timeout.
+    for (let i = 0; i < 10; i++) {
+      await vi.advanceTimersByTimeAsync(4_000);
+      admission.release();
+    }
+    await vi.advanceTimersByTimeAsync(100);
+    expect(results).toEqual(Array(10).fill(true));
+    expect(admission.refused).toBe(0);
+  });
+
+  it('sends the waiting sources away when no sync has finished for the stall timeout', async () => {
     const admission = new SyncAdmission(1, 5_000);
     await admission.acquire();
-    let result: boolean | undefined;
-    void admission.acquire().then((v) => (result = v));
+    const results: boolean[] = [];
+    void admission.acquire().then((v) => results.push(v));
+    void admission.acquire().then((v) => results.push(v));
     await vi.advanceTimersByTimeAsync(5_001);
-    expect(result).toBe(false);
+    expect(results).toEqual([false, false]);
     expect(admission.queued).toBe(0);
+    expect(admission.refused).toBe(2);
   });
 
   it('frees the slot when nobody waits', async () => {

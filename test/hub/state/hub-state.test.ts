@@ -37,7 +37,7 @@ describe('HubState', () => {
       const stats = state.mergeMessage(source, delta(1, [wireGroup('k', [[0, 5]], { severity: 'warning', last_seen: 10 })]), lineageIds);
       expect(total('k')).toBe(5);
       expect(state.group('checkout', 'k')?.severity).toBe('warning');
-      expect(stats).toEqual({ groups: 1, grew: 5, newGroups: 1, ignoredLower: 0, unknownRefs: 0 });
+      expect(stats).toEqual({ groups: 1, grew: 5, newGroups: 1, ignoredLower: 0, refused: 0 });
       expect(events).toMatchObject([{ type: 'group', isNew: true, regressed: false, grew: 5 }]);
     });
 
@@ -69,12 +69,16 @@ describe('HubState', () => {
       expect(source.anomalies).toBe(1);
     });
 
-    it('counts unknown lineage refs and ignores their counts', () => {
-      const { state, source, lineageIds, total } = setup();
-      const stats = state.mergeMessage(source, delta(1, [wireGroup('k', [[0, 2], [7, 40]])]), lineageIds);
-      expect(total('k')).toBe(2);
-      expect(stats.unknownRefs).toBe(1);
-      expect(source.anomalies).toBe(1);
+    it('rejects a delta counting a lineage ref never declared, before it creates a service, a group or an event', () => {
+      const { state, source, lineageIds } = setup();
+      const events: unknown[] = [];
+      state.onEvent((e) => events.push(e));
+      const bad = delta(1, [wireGroup('fine', [[0, 2]]), wireGroup('k', [[0, 2], [7, 40]])]);
+      expect(() => state.mergeMessage(source, bad, lineageIds)).toThrow(expect.objectContaining({ code: 'CN_ERR_BAD_MESSAGE' }));
+      expect(state.services.size).toBe(0);
+      expect(state.stats().groups).toBe(0);
+      expect(events).toEqual([]);
+      expect(source.ackedSeqs.size).toBe(0);
     });
 
     it('sums the lineages of two agents', () => {

@@ -75,4 +75,19 @@ describe('HubStore', () => {
     expect(statusOf(b.state.group('s', 'k')!)).toBe('unresolved');
     await b.store.close();
   });
+  it('writes the final snapshot after a running one, so it holds what merged while that one ran', async () => {
+    const a = await opened();
+    a.grow('early', 2);
+    const running = a.store.snapshot('hub-t');
+    const final = a.store.finalSnapshot('hub-t');
+    // Merged after the running snapshot began capturing, before the final one.
+    a.grow('late', 3);
+    const [ran, wrote] = await Promise.all([running, final]);
+    expect(wrote).not.toBe(ran);
+    await a.store.close();
+    const b = await opened();
+    expect(b.state.group('s', 'late')?.total).toBe(3);
+    expect(b.state.group('s', 'early')?.total).toBe(2);
+    await b.store.close();
+  });
 });

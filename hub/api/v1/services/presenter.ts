@@ -1,5 +1,5 @@
 import type { ServiceDetailResponse, ServiceSummary } from '../../../../common/api/v1.js';
-import type { HubGroup } from '../../../state/group.js';
+import type { ServiceTally } from '../../../state/service-tally.js';
 import { hourWindow, minuteWindow, type SeriesData } from '../../../state/series.js';
 import { iso, toSeries } from '../present.js';
 
@@ -7,46 +7,28 @@ import { iso, toSeries } from '../present.js';
 export const SERVICE_SPARKLINE_MINUTES = 60;
 
 /**
- * A service's row: counts over its groups (one pass). `counts` and `groups_by_severity` cover open
- * groups (not resolved); `total_count` and `last_seen` cover every group.
+ * A service's row, from its tally (service-tally.ts: kept up to date as merges happen, so a list of
+ * services costs O(services)). `counts` and `groups_by_severity` cover open groups (not resolved);
+ * `total_count` and `last_seen` cover every group.
  */
-export function toServiceSummary(name: string, groups: Map<string, HubGroup>, series: SeriesData | null, now: number): ServiceSummary {
-  const counts = { info: 0, warning: 0, error: 0 };
-  const bySeverity = { info: 0, warning: 0, error: 0 };
-  let open = 0;
-  let regressed = 0;
-  let resolved = 0;
-  let total = 0;
-  let lastSeen = 0;
-  for (const g of groups.values()) {
-    total += g.total;
-    if (g.lastSeen > lastSeen) lastSeen = g.lastSeen;
-    if (g.resolution !== null) {
-      resolved++;
-      continue;
-    }
-    open++;
-    if (g.regressedAt > 0) regressed++;
-    counts[g.severity] += g.total;
-    bySeverity[g.severity]++;
-  }
+export function toServiceSummary(name: string, tally: ServiceTally, series: SeriesData | null, now: number): ServiceSummary {
   return {
     name,
-    open_errors: open,
-    regressed_errors: regressed,
-    resolved_errors: resolved,
-    groups: groups.size,
-    counts,
-    groups_by_severity: bySeverity,
-    total_count: total,
-    last_seen: iso(lastSeen),
+    open_errors: tally.open,
+    regressed_errors: tally.regressed,
+    resolved_errors: tally.resolved,
+    groups: tally.groups,
+    counts: { ...tally.counts },
+    groups_by_severity: { ...tally.groupsBySeverity },
+    total_count: tally.total,
+    last_seen: iso(tally.lastSeen),
     sparkline: toSeries(minuteWindow(series, now, SERVICE_SPARKLINE_MINUTES)),
   };
 }
 
-export function toServiceDetail(name: string, groups: Map<string, HubGroup>, series: SeriesData | null, now: number): ServiceDetailResponse {
+export function toServiceDetail(name: string, tally: ServiceTally, series: SeriesData | null, now: number): ServiceDetailResponse {
   return {
-    ...toServiceSummary(name, groups, series, now),
+    ...toServiceSummary(name, tally, series, now),
     series: { minutes: toSeries(minuteWindow(series, now)), hours: toSeries(hourWindow(series, now)) },
   };
 }

@@ -22,7 +22,7 @@ export function serviceRoutes(deps: ServiceRoutesDeps): Router {
     const t = now();
     const names = [...state.services.keys()].sort();
     const body: ServicesResponse = {
-      items: names.map((name) => toServiceSummary(name, state.services.get(name) ?? new Map(), state.serviceSeries.get(name) ?? null, t)),
+      items: names.map((name) => toServiceSummary(name, state.tally(name), state.serviceSeries.get(name) ?? null, t)),
     };
     ctx.body = body;
   });
@@ -30,9 +30,8 @@ export function serviceRoutes(deps: ServiceRoutesDeps): Router {
   router.get(SERVICE_PATH, (ctx) => {
     parseQuery(ctx, ServicesQuerySchema);
     const name = decodeSegment(ctx.captures?.[0] ?? '', 'service name');
-    const groups = state.services.get(name);
-    if (groups === undefined) throw new HttpError(404, 'not_found', `no service ${echo(name)}`);
-    ctx.body = toServiceDetail(name, groups, state.serviceSeries.get(name) ?? null, now());
+    if (!state.services.has(name)) throw new HttpError(404, 'not_found', `no service ${echo(name)}`);
+    ctx.body = toServiceDetail(name, state.tally(name), state.serviceSeries.get(name) ?? null, now());
   });
 
   return router;

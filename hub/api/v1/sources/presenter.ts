@@ -14,8 +14,8 @@ function upDown(targets: Iterable<WireTarget>, keep: (t: WireTarget) => boolean 
   return { up, down };
 }
 
-/** A source connected to this hub; `lag_ms` is the time since its last message. */
-export function toSourceView(s: Source, now: number): SourceView {
+/** A source connected to this hub; `lag_ms` is the time since its last message, `groups` its share of the hub's groups. */
+export function toSourceView(s: Source, now: number, groups = 0): SourceView {
   const { up, down } = upDown(s.targets.values());
   return {
     name: s.name,
@@ -34,6 +34,8 @@ export function toSourceView(s: Source, now: number): SourceView {
     bytes: s.bytesIn,
     connections: s.connections,
     anomalies: s.anomalies,
+    groups,
+    groups_refused: s.groupsRefused,
     path: s.path,
     version: s.version,
   };
@@ -61,7 +63,7 @@ export function indirectSourceViews(child: Source, now: number): SourceView[] {
     return {
       name: c.name, kind: c.kind, via: routeOf(c), connected: c.connected, labels: c.labels, epoch: c.epoch, last_seq: null, connected_at: null,
       last_message_at: iso(c.last_message_at), lag_ms: c.last_message_at > 0 ? Math.max(0, now - c.last_message_at) : null,
-      targets_up: up, targets_down: down, messages: 0, bytes: 0, connections: 0, anomalies: 0, path: [], version: '',
+      targets_up: up, targets_down: down, messages: 0, bytes: 0, connections: 0, anomalies: 0, groups: 0, groups_refused: 0, path: [], version: '',
     };
   });
 }

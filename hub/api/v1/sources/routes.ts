@@ -26,7 +26,7 @@ export function sourceRoutes(deps: SourceRoutesDeps): Router {
     const indirect = direct
       .flatMap((s) => indirectSourceViews(s, t))
       .sort((a, b) => cmp(a.via.join('\u0000'), b.via.join('\u0000')) || cmp(a.name, b.name));
-    const items = [...direct.map((s) => toSourceView(s, t)), ...indirect];
+    const items = [...direct.map((s) => toSourceView(s, t, deps.state.bounds.groupsOf(s.name))), ...indirect];
     const body: z.infer<typeof SourcesResponseSchema> = { items };
     ctx.body = body;
   });
