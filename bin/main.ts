@@ -2,16 +2,16 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Agent } from '../agent/agent.js';
-import { tightenHeapGrowth } from '../agent/heap-growth.js';
+import type { Agent } from '../agent/agent.js';
+import { tightenHeapGrowth } from '../common/heap-growth.js';
 import { ConfigError, loadConfigFile } from '../common/config/load.js';
 import type { Config } from '../common/config/schema.js';
 import { type ServiceConfig, ServiceConfigSchema } from '../common/config/service.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { CorruptFileError } from '../common/storage/checksummed-file.js';
 import { VERSION } from '../common/version.js';
-import { Fleet } from '../demo/fleet.js';
-import { Hub } from '../hub/hub.js';
+import type { Fleet } from '../demo/fleet.js';
+import type { Hub } from '../hub/hub.js';
 
 /** Exit codes (sysexits.h), so scripts and service managers can tell failures apart. */
 const EXIT = { ok: 0, failure: 1, usage: 64, dataError: 65, ioError: 74, config: 78 } as const;
@@ -121,10 +121,14 @@ async function run(mode: Mode, config: Config): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
+  const heapFlag = tightenHeapGrowth();
+  if (heapFlag !== undefined) logger.debug({ flag: heapFlag }, 'V8 heap growth tightened');
   try {
     const internalToken = randomBytes(24).toString('hex');
+    // Each part loads only when the config runs it: an agent process never loads hub or UI code.
     if (wantHub && config.hub !== undefined) {
       const uiDir = fileURLToPath(new URL('../../ui/dist', import.meta.url));
+      const { Hub } = await import('../hub/hub.js');
       hub = await Hub.start({ config: config.hub, logger, uiDir, extraTokens: wantAgent ? [internalToken] : [] });
     }
     if (wantAgent) {
@@ -132,6 +136,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
       const extraServices: ServiceConfig[] = [];
       if (mode === 'start' && config.demo !== undefined) {
         const demo = config.demo;
+        const { Fleet } = await import('../demo/fleet.js');
         fleet = await Fleet.start({ services: demo.services, targetsPerService: Math.max(1, Math.ceil(demo.targets / demo.services.length)), seed: Date.now() });
         fleet.tick();
         fleet.run(demo.interval);
@@ -141,8 +146,7 @@ async function run(mode: Mode, config: Config): Promise<number> {
         logger.info({ targets: fleet.targets.length, services: demo.services }, 'demo targets started');
       }
       const extraHubs = hub !== undefined && agentConfig.hubs.length === 0 ? [{ url: `ws://127.0.0.1:${hub.address().port}/federate`, token: internalToken }] : [];
-      const heapFlag = tightenHeapGrowth();
-      if (heapFlag !== undefined) logger.debug({ flag: heapFlag }, 'V8 heap growth tightened for the agent');
+      const { Agent } = await import('../agent/agent.js');
       agent = await Agent.start({ config: agentConfig, logger, extraServices, extraHubs });
     }
   } catch (err) {
