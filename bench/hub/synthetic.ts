@@ -86,5 +86,6 @@ export function syntheticState(spec: SyntheticStateSpec): HubState {
     }
   }
   adoptSamples(state, withSamples);
+  state.loaded();
   return state;
 }
