@@ -1,69 +1,19 @@
-import { type Limits, truncate } from '../../common/limits.js';
 import { diffCumulative } from './cumulative.js';
 import { minCreatedAt } from '../../common/merge/group-fields.js';
-import { mergeSamples } from '../../common/merge/samples.js';
 import type { Occurrence } from '../../common/occurrence.js';
-import { type ParsedAggregate, parseRawOccurrence, rawSampleUuid, type TruncationNotes } from '../wire/client-payload.js';
-import { parseTimestamp } from '../../common/time.js';
+import type { ParsedAggregate, TruncationNotes } from '../wire/client-payload.js';
 import type { AgentGroup } from './group.js';
 import { GroupStore } from './group-store.js';
 import { Interner } from './interner.js';
-import { newOrigin, type OriginState } from './origin.js';
+import { newOrigin } from './origin.js';
 import type { AggregatorState } from './aggregator-state.js';
-import { ORIGIN_TOMBSTONE_DEFAULTS, OriginTombstones, type OriginTombstoneOptions } from './origin-tombstones.js';
+import { ORIGIN_TOMBSTONE_DEFAULTS, OriginTombstones } from './origin-tombstones.js';
+import { SampleIntake } from './sample-intake.js';
 import type { StartMode } from './start-mode.js';
+import { AGGREGATOR_CAP_DEFAULTS, type AggregatorOptions, type ApplyResult, type CountSemantics, type ServiceState, type ServiceStats } from './aggregator-options.js';
 
 export type { AggregatorState } from './aggregator-state.js';
-
-export interface AggregatorOptions {
-  readonly samplesPerGroup: number;
-  readonly limits: Limits;
-  readonly startMode: StartMode;
-  /** When the agent process started (ms); keys created after it always count fully. */
-  readonly startedAt: number;
-  /** First observations after this moment are never baselines (targets seen late are new). */
-  readonly startupWindowMs: number;
-  /** Called whenever a group's shipped state changed (count, samples, severity, dates). */
-  readonly onChange: (group: AgentGroup) => void;
-  /** Groups held per service (least recently active evicted past it); default 10,000. */
-  readonly maxGroupsPerService?: number;
-  /** Tombstones of evicted groups held per service; default 100,000. */
-  readonly maxTombstonesPerService?: number;
-  /** Called when a group is evicted by the cap (its count is kept in a tombstone). */
-  readonly onEvict?: (group: AgentGroup) => void;
-  /** Shared copies of repeated sample strings; default a bounded interner of its own. */
-  readonly interner?: Interner;
-  /** Bounds of the last counts kept for forgotten origins (see OriginTombstones). */
-  readonly originTombstones?: OriginTombstoneOptions;
-}
-
-export const AGGREGATOR_CAP_DEFAULTS = { maxGroupsPerService: 10_000, maxTombstonesPerService: 100_000 } as const;
-
-/**
- * How an origin's totals behave. `counter`: a Periskop client's cumulative counter (a smaller value is
- * a restart: last 5, next 3 counts 3). `max`: a total that may drop without a restart, as a legacy
- * Periskop server's sum over its current targets does when a target goes away: only growth above the
- * highest value seen counts (last 5, next 3, next 7 counts 2).
- */
-export type CountSemantics = 'counter' | 'max';
-
-/** What one observation changed, for metrics and tests. */
-export interface ApplyResult {
-  readonly increments: number;
-  readonly newSamples: number;
-  readonly invalidSamples: number;
-  readonly resets: number;
-  /** Sample fields cut at a limit while taking new samples, by reason. */
-  readonly truncated: TruncationNotes;
-}
-
-interface ServiceState {
-  /** Capped, least recently active evicted into tombstones (see GroupStore). */
-  readonly groups: GroupStore;
-  readonly origins: Map<string, OriginState>;
-  /** Baselines of origins forgotten while the start was pending, per key; settled by resolveStart. */
-  readonly heldBack: Map<string, number>;
-}
+export { AGGREGATOR_CAP_DEFAULTS, type AggregatorOptions, type ApplyResult, type CountSemantics, type ServiceStats } from './aggregator-options.js';
 
 /**
  * Pre-aggregates cumulative counters of many origins into one lineage count per group (DESIGN
@@ -73,16 +23,16 @@ interface ServiceState {
 export class Aggregator {
   private readonly services = new Map<string, ServiceState>();
   private mode: StartMode;
-  /** Order in which samples arrived; links ship samples whose mark is above what their hub acked. */
-  private readonly marks = new WeakMap<Occurrence, number>();
-  private mark = 0;
   readonly interner: Interner;
+  /** New samples in, with their arrival marks (sample-intake.ts). */
+  private readonly intake: SampleIntake;
   /** Last counts of forgotten origins, so a returning one resumes instead of counting again. */
   readonly originTombstones: OriginTombstones;
 
   constructor(private readonly options: AggregatorOptions) {
     this.mode = options.startMode;
     this.interner = options.interner ?? new Interner();
+    this.intake = new SampleIntake(this.interner, options.samplesPerGroup, options.limits);
     this.originTombstones = new OriginTombstones(options.originTombstones ?? ORIGIN_TOMBSTONE_DEFAULTS);
   }
 
@@ -171,7 +121,7 @@ export class Aggregator {
       }
       // Samples only change when the count did; an unchanged aggregate costs a map lookup.
       if (last === undefined || last !== agg.totalCount) {
-        const r = this.takeSamples(group, agg.rawSamples, truncated);
+        const r = this.intake.take(group, agg.rawSamples, truncated);
         newSamples += r.added;
         invalidSamples += r.invalid;
         let seen = r.newest;
@@ -199,59 +149,14 @@ export class Aggregator {
     return { increments, newSamples, invalidSamples, resets, truncated };
   }
 
-  /** Parses only samples the group does not hold and could keep. */
-  private takeSamples(group: AgentGroup, raws: readonly unknown[], notes: TruncationNotes): { added: number; invalid: number; newest: number } {
-    const cap = this.options.samplesPerGroup;
-    let fresh: Occurrence[] | undefined;
-    let invalid = 0;
-    let newest = 0;
-    const oldestHeld = group.samples.length >= cap ? group.samples[group.samples.length - 1] : undefined;
-    for (const raw of raws) {
-      const rawUuid = rawSampleUuid(raw);
-      if (rawUuid === undefined) {
-        invalid++;
-        continue;
-      }
-      const uuid = truncate(rawUuid, this.options.limits.uuidChars);
-      if (group.samples.some((s) => s.uuid === uuid)) continue;
-      if (oldestHeld !== undefined) {
-        const ts = parseTimestamp((raw as { timestamp?: unknown }).timestamp);
-        if (ts < oldestHeld.timestamp) {
-          newest = Math.max(newest, ts);
-          continue;
-        }
-      }
-      const parsed = parseRawOccurrence(raw, this.options.limits, notes);
-      if (parsed === undefined) {
-        invalid++;
-        continue;
-      }
-      const occurrence = this.interner.occurrence(parsed);
-      newest = Math.max(newest, occurrence.timestamp);
-      (fresh ??= []).push(occurrence);
-    }
-    if (fresh === undefined) return { added: 0, invalid, newest };
-    const before = group.samples;
-    group.samples = mergeSamples(before, fresh, cap);
-    let added = 0;
-    if (group.samples !== before) {
-      for (const s of group.samples) {
-        if (before.includes(s)) continue;
-        added++;
-        this.marks.set(s, ++this.mark);
-      }
-    }
-    return { added, invalid, newest };
-  }
-
   /** The arrival mark of a held sample (0 for samples loaded from state_dir). */
   sampleMark(sample: Occurrence): number {
-    return this.marks.get(sample) ?? 0;
+    return this.intake.markOf(sample);
   }
 
   /** The mark of the newest sample so far. */
   currentSampleMark(): number {
-    return this.mark;
+    return this.intake.current;
   }
 
   /** Refreshes an origin's TTL when its body did not change. */
@@ -386,16 +291,4 @@ export class Aggregator {
     // Keys shared with the groups' own strings, as origins' keys are.
     this.originTombstones.import(state.originTombstones ?? [], now, (service, key) => this.services.get(service)?.groups.peek(key)?.key ?? key);
   }
-}
-
-/** One service's state sizes and cap figures. */
-export interface ServiceStats {
-  readonly service: string;
-  readonly groups: number;
-  readonly origins: number;
-  readonly heldBack: number;
-  readonly tombstones: number;
-  readonly evictedGroups: number;
-  readonly evictedTombstones: number;
-  readonly restored: number;
 }
