@@ -44,8 +44,12 @@ export const HookNotificationSchema = z.strictObject({
 });
 export type HookNotificationConfig = z.infer<typeof HookNotificationSchema>;
 
-/** A Prometheus label name (Alertmanager refuses others). */
-const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a label name: letters, digits and _, not starting with a digit');
+/** Labels with Prometheus label names (Alertmanager refuses others). */
+const Labels = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  for (const name of Object.keys(labels)) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'expected a label name: letters, digits and _, not starting with a digit' });
+  }
+});
 
 /**
  * An Alertmanager (its base URL; the hub posts to `{url}/api/v2/alerts`): one alert per new or
@@ -60,7 +64,7 @@ export const AlertmanagerNotificationSchema = z.strictObject({
   /** The `alertname` label of every alert. */
   alertname: z.string().min(1).max(256).default('CrowsnestError'),
   /** Extra labels on every alert (e.g. `team: payments`); cannot replace the hub's own. */
-  labels: z.record(LabelName, z.string()).default({}),
+  labels: Labels.default({}),
   /** An alert stays active while its group is open and occurred within this long. */
   window: DurationSchema.refine((ms) => ms >= 1_000, 'expected at least 1s').default(3_600_000),
   /** Active alerts are re-sent this often, each with an end 4 intervals ahead. */
