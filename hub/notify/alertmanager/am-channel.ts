@@ -67,6 +67,8 @@ export class AlertmanagerChannel {
   private failures = 0;
   private closed = false;
   private active = 0;
+  private droppedSinceWarning = 0;
+  private lastDropWarning = Number.NEGATIVE_INFINITY;
 
   constructor(readonly channel: Channel<AlertmanagerNotificationConfig>, private readonly deps: AlertmanagerChannelDeps) {
     this.url = alertsEndpoint(channel.config.url);
@@ -136,7 +138,12 @@ export class AlertmanagerChannel {
       t.delivery.lastError = `more than ${this.deps.maxTracked} alerts tracked`;
     }
     this.deps.onResult?.('dropped');
-    this.deps.logger.warn({ channel: this.channel.name, alert: id, max: this.deps.maxTracked }, 'alertmanager channel: too many alerts tracked; the oldest is no longer re-sent');
+    this.droppedSinceWarning++;
+    const now = this.deps.now();
+    if (now - this.lastDropWarning < 60_000) return;
+    this.deps.logger.warn({ channel: this.channel.name, dropped: this.droppedSinceWarning, max: this.deps.maxTracked }, 'alertmanager channel: too many alerts tracked; the oldest are no longer re-sent');
+    this.lastDropWarning = now;
+    this.droppedSinceWarning = 0;
   }
 
   private forget(id: string, t: Tracked): void {
@@ -227,7 +234,12 @@ export class AlertmanagerChannel {
       t.delivery.endedAt = 0;
       this.deps.onResult?.('delivered');
     } else if (phase === 'active') t.delivery.endedAt = 0;
-    if (phase === 'over') this.forget(t.alert.id, t);
+    if (phase !== 'over') return;
+    this.forget(t.alert.id, t);
+    if (t.delivery.status === 'pending') {
+      t.delivery.status = 'failed';
+      t.delivery.lastError ||= 'the group was resolved before Alertmanager took the alert';
+    }
   }
 
   /** One POST; undefined when Alertmanager took it, else when to try again (ms). */
