@@ -29,8 +29,8 @@ const keysOf = (alerts: GettableAlert[]) => alerts.map((a) => a.labels['aggregat
 /**
  * The Alertmanager channel against a real Alertmanager (Debian's prometheus-alertmanager) routing to a
  * webhook receiver: groups appear once each with their labels and UI link, a resolve in Crowsnest
- * resolves the alert at Alertmanager and its receiver, and a restarted Alertmanager gets back every
- * alert that is still active.
+ * resolves the alert at Alertmanager and its receiver, a restarted Alertmanager gets back every
+ * alert that is still active, and so does one that expired them while the hub was down.
  */
 describe('the alertmanager channel with a real Alertmanager', () => {
   const procs = new Processes();
@@ -39,6 +39,7 @@ describe('the alertmanager channel with a real Alertmanager', () => {
   let am: AlertmanagerProcess;
   let hub: CrowsnestProcess;
   let hubUrl: string;
+  let hubSettings: Record<string, unknown>;
 
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
@@ -47,10 +48,11 @@ describe('the alertmanager channel with a real Alertmanager', () => {
     await am.start();
     const hubPort = await freePort();
     hubUrl = `http://127.0.0.1:${hubPort}`;
-    ({ proc: hub } = await startHub(procs, 'hub', hubConfig(dir, {
+    hubSettings = hubConfig(dir, {
       listen: `127.0.0.1:${hubPort}`, hub_id: 'hub-am', admin_token: ADMIN, public_url: `${hubUrl}/`,
       notifications: [{ type: 'alertmanager', url: am.url, name: 'am', resend_interval: '500ms', retry_backoff: '100ms', retry_max: '500ms', labels: { team: 'payments' } }],
-    })));
+    });
+    ({ proc: hub } = await startHub(procs, 'hub', hubSettings));
     target = await FixtureTarget.start({ kind: 'body', body: JSON.stringify(payload(KEYS, Date.now())) });
     await procs.start('agent', 'agent', agentConfig('agent-1', [hubPort], { svc: [target.address] }));
   });
@@ -108,5 +110,15 @@ describe('the alertmanager channel with a real Alertmanager', () => {
     const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
     expect(metrics).toMatch(/crowsnest_hub_alertmanager_active_alerts\{channel="am"\} 2/);
     expect(hub.child.exitCode).toBeNull();
+  });
+
+  it('lets the alerts expire while the hub is down, and a restarted hub takes back those still open', async () => {
+    expect(await hub.stop()).toBe(0);
+    // endsAt is 4 re-send intervals ahead: without the hub, Alertmanager resolves them itself.
+    await pollUntil(() => am.activeAlerts(), (a) => a.length === 0);
+    ({ proc: hub } = await startHub(procs, 'hub-2', hubSettings));
+    const active = await pollUntil(() => am.activeAlerts(), (a) => a.length === KEYS.length - 1);
+    expect(keysOf(active)).toEqual(KEYS.slice(1).sort());
+    expect(active.every((a) => a.labels['hub'] === 'hub-am' && a.generatorURL?.startsWith(`${hubUrl}/#/svc/errors/`))).toBe(true);
   });
 });
