@@ -25,6 +25,8 @@ const ANNOTATION_CHARS = 2_048;
 
 const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)}…`);
 const iso = (ms: number): string => new Date(ms > 0 && ms < 8.64e15 ? ms : 0).toISOString();
+/** A date for an annotation: '' when unknown. */
+const when = (ms: number): string => (ms > 0 && ms < 8.64e15 ? new Date(ms).toISOString() : '');
 
 /**
  * An alert's labels: the channel's extra labels, then the hub's own (which win): `alertname`,
@@ -72,12 +74,12 @@ export function postableAlert(
     class: cut(alert.className, ANNOTATION_CHARS),
     message: cut(alert.message, ANNOTATION_CHARS),
     total: String(Math.max(facts.total, alert.total)),
-    first_seen: iso(alert.createdAt),
-    last_seen: iso(Math.max(facts.lastSeen, alert.lastSeen)),
+    first_seen: when(alert.createdAt),
+    last_seen: when(Math.max(facts.lastSeen, alert.lastSeen)),
     stack: cut(stack.join('\n'), ANNOTATION_CHARS),
     api_path: apiPath(alert),
   };
-  if (alert.type === 'regressed') annotations['regressed_at'] = iso(alert.regressedAt);
+  if (alert.type === 'regressed') annotations['regressed_at'] = when(alert.regressedAt);
   if (link !== null) annotations['ui_url'] = link;
   return {
     labels: alertLabels(alert, config, hub.hubId),

@@ -41,6 +41,11 @@ describe('the Alertmanager alert of a group', () => {
     expect(p.annotations).toMatchObject({ regressed_at: new Date(T - 5).toISOString(), total: '3', stack: '', summary: 'Regressed error in web: TypeError: x is undefined' });
   });
 
+  it('leaves unknown dates empty', () => {
+    const p = postableAlert(alert({ createdAt: 0, lastSeen: 0 }), { total: 1, lastSeen: 0, sample: undefined }, { startsAt: T, endsAt: T }, config, hub);
+    expect(p.annotations).toMatchObject({ first_seen: '', last_seen: '' });
+  });
+
   it('cuts long texts', () => {
     const p = postableAlert(alert({ message: 'm'.repeat(10_000) }), { total: 1, lastSeen: T, sample: undefined }, { startsAt: T, endsAt: T }, config, hub);
     expect(p.annotations['message']?.length).toBeLessThanOrEqual(2_049);
