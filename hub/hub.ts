@@ -90,8 +90,14 @@ export class Hub {
     if (store.loadedNotify !== undefined && saved === undefined) log.warn('the snapshot\'s notification history is unreadable; starting a new one (groups first seen from now on are announced)');
     const notifier = new Notifier({
       channels: config.notifications, hubId, logger: log.child({ stage: 'notify' }),
+      ...(config.public_url === undefined ? {} : { publicUrl: config.public_url }),
       sampleOf: (service, key) => state.group(service, key)?.samples[0],
+      groupOf: (service, key) => state.group(service, key),
       onResult: (result) => metrics.notificationsSent.inc({ result }),
+      onAlertmanagerPost: (channel, ok, active) => {
+        metrics.alertmanagerPosts.inc({ channel, result: ok ? 'ok' : 'error' });
+        metrics.alertmanagerActive.set({ channel }, active);
+      },
       ...(saved === undefined ? {} : { saved }),
     });
     state.onEvent((e) => notifier.handle(e));

@@ -23,7 +23,7 @@ export const SYSTEM_PACKAGES = [
   },
   {
     name: 'prometheus-alertmanager',
-    needed_by: 'the Alertmanager notification channel, tested against a real Alertmanager',
+    needed_by: 'test/integration/alertmanager.test.ts (the Alertmanager channel against a real Alertmanager) and test/deploy (amtool checks deploy/alertmanager)',
     command: 'prometheus-alertmanager',
     env: 'CROWSNEST_ALERTMANAGER',
   },

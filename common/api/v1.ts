@@ -218,7 +218,10 @@ export const AlertDeliverySchema = z.object({
   attempts: z.number().int(),
   /** Why the last attempt failed (null when none did). */
   last_error: z.string().nullable(),
+  /** When the channel first took it (an Alertmanager channel keeps re-sending it while it is active). */
   delivered_at: Iso,
+  /** Alertmanager channels: when Alertmanager was last told the alert ended (null while active, and for other channels). */
+  ended_at: Iso,
 });
 
 /**

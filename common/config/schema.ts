@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits, TRUNCATION_MARK } from '../limits.js';
 import { DurationSchema, ListenSchema } from './durations.js';
+import { NotificationSchema, PublicUrlSchema } from './notification.js';
 import { ServiceConfigSchema } from './service.js';
 
 /**
@@ -53,31 +54,7 @@ export const UpstreamSchema = z.strictObject({
   flush_interval: DurationSchema.default(200),
 });
 
-/**
- * One notification channel (DESIGN section 5): a generic JSON webhook or a Slack-compatible incoming
- * webhook, told about new and regressed groups that pass its filters (absent filter: everything).
- */
-export const NotificationSchema = z.strictObject({
-  type: z.enum(['webhook', 'slack']),
-  url: z.string().regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL'),
-  /** Shown in the alert history instead of the URL (which may hold a secret); default "<type> <host>". */
-  name: z.string().min(1).max(128).optional(),
-  services: z.array(z.string()).optional(),
-  severities: z.array(z.enum(['info', 'warning', 'error'])).optional(),
-  events: z.array(z.enum(['new', 'regressed'])).default(['new', 'regressed']),
-  /** Extra request headers, e.g. `Authorization: Bearer ${WEBHOOK_TOKEN}`. */
-  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name'), z.string()).default({}),
-  /** Per attempt, connection to last byte. */
-  timeout: DurationSchema.default(10_000),
-  /** Attempts per notification before it is marked failed (retried on network errors, 408, 429, 5xx). */
-  max_attempts: z.number().int().min(1).max(20).default(6),
-  /** First retry delay; doubles per attempt (full jitter), capped at retry_max. */
-  retry_backoff: DurationSchema.default(1_000),
-  retry_max: DurationSchema.default(60_000),
-  /** Notifications sent per minute at most; beyond it, alerts are grouped into one digest message. */
-  max_per_minute: z.number().int().min(1).max(10_000).default(30),
-});
-export type NotificationConfig = z.infer<typeof NotificationSchema>;
+export { NotificationSchema, type NotificationConfig } from './notification.js';
 
 export const HubConfigSchema = z.strictObject({
   listen: ListenSchema.default('127.0.0.1:7777'),
@@ -88,6 +65,8 @@ export const HubConfigSchema = z.strictObject({
   agent_tokens: z.array(Token).default([]),
   admin_token: Token.optional(),
   upstream: UpstreamSchema.optional(),
+  /** Where users open the UI (e.g. https://crowsnest.example.com/): notifications link to the error's page. */
+  public_url: PublicUrlSchema.optional(),
   notifications: z.array(NotificationSchema).default([]),
   samples_per_group: z.number().int().min(1).max(100).default(20),
   /** Global byte budget for samples; the least recently updated groups lose samples first. */

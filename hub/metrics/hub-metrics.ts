@@ -26,6 +26,8 @@ export class HubMetrics {
   readonly rejected: Counter<'reason'>;
   readonly protocolErrors: Counter<'code'>;
   readonly notificationsSent: Counter<'result'>;
+  readonly alertmanagerPosts: Counter<'channel' | 'result'>;
+  readonly alertmanagerActive: Gauge<'channel'>;
   readonly snapshotFailures: Counter;
   readonly snapshotLastSuccess: Gauge;
   readonly seriesBuckets: Gauge;
@@ -59,6 +61,8 @@ export class HubMetrics {
     this.rejected = new Counter({ name: 'crowsnest_hub_federation_rejected_total', help: 'Federation upgrades refused, by reason.', labelNames: ['reason'], registers });
     this.protocolErrors = new Counter({ name: 'crowsnest_hub_federation_errors_total', help: 'Federation connections closed for a protocol error, by code.', labelNames: ['code'], registers });
     this.notificationsSent = new Counter({ name: 'crowsnest_hub_notifications_total', help: 'Notification deliveries, by result.', labelNames: ['result'], registers });
+    this.alertmanagerPosts = new Counter({ name: 'crowsnest_hub_alertmanager_posts_total', help: 'Posts of alerts to an Alertmanager channel, by channel name and result (ok, error).', labelNames: ['channel', 'result'], registers });
+    this.alertmanagerActive = new Gauge({ name: 'crowsnest_hub_alertmanager_active_alerts', help: 'Alerts an Alertmanager channel last told Alertmanager are active, by channel name.', labelNames: ['channel'], registers });
     this.seriesDropped = new Gauge({ name: 'crowsnest_hub_metrics_series_dropped', help: 'Groups left out of periskop_error_occurrences by metrics.max_series.', registers });
     this.seriesExposed = new Gauge({ name: 'crowsnest_hub_metrics_series', help: 'periskop_error_occurrences series in the last exposition (at most metrics.max_series).', registers });
     this.snapshotFailures = new Counter({ name: 'crowsnest_hub_snapshot_failures_total', help: 'Snapshots that failed (the previous one is kept).', registers });

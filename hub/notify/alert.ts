@@ -18,6 +18,8 @@ export const DeliverySchema = z.object({
   lastError: z.string(),
   /** ms since the epoch; 0 until delivered. */
   deliveredAt: z.number(),
+  /** Alertmanager channels: when Alertmanager was last told the alert ended (ms; 0 while active or never). */
+  endedAt: z.number().default(0),
 });
 export type Delivery = z.infer<typeof DeliverySchema>;
 

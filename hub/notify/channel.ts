@@ -1,10 +1,13 @@
 import type { NotificationConfig } from '../../common/config/schema.js';
 import type { Alert } from './alert.js';
 
+/** What happened to one delivery attempt, for `crowsnest_hub_notifications_total{result}`. */
+export type DeliveryResult = 'delivered' | 'retried' | 'failed' | 'dropped';
+
 /** A configured notification channel with its display name. Lives as long as the notifier. */
-export interface Channel {
+export interface Channel<C extends NotificationConfig = NotificationConfig> {
   readonly name: string;
-  readonly config: NotificationConfig;
+  readonly config: C;
 }
 
 /**

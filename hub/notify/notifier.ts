@@ -1,26 +1,32 @@
 import type { Logger } from 'pino';
-import { backoffDelay } from '../../common/backoff.js';
+import type { AlertmanagerNotificationConfig, HookNotificationConfig } from '../../common/config/notification.js';
 import type { NotificationConfig } from '../../common/config/schema.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { HubGroup } from '../state/group.js';
 import type { StateEvent } from '../state/hub-state.js';
 import { type Alert, type AlertType, alertId, type Delivery, firstSeen, headlineOf, type SavedNotify } from './alert.js';
-import { type Channel, channelWants, namedChannels } from './channel.js';
-import { digestId, slackDigest, slackPayload, webhookDigest, webhookPayload } from './payloads.js';
+import { AlertmanagerChannel } from './alertmanager/am-channel.js';
+import { type Channel, channelWants, type DeliveryResult, namedChannels } from './channel.js';
+import { HookDelivery } from './hook-delivery.js';
 import { HttpSender, type SendFn } from './send.js';
 
-/** What happened to one delivery attempt, for `crowsnest_hub_notifications_total{result}`. */
-export type DeliveryResult = 'delivered' | 'retried' | 'failed' | 'dropped';
+export type { DeliveryResult } from './channel.js';
 
 export interface NotifierOptions {
   readonly channels: readonly NotificationConfig[];
   readonly hubId: string;
   readonly logger: Logger;
+  /** `hub.public_url`: notifications link to the error's page in the UI under it. */
+  readonly publicUrl?: string;
   /** The group's newest sample when sending (from the hub state). */
   readonly sampleOf?: (service: string, key: string) => Occurrence | undefined;
+  /** The group as the hub state holds it now (Alertmanager channels follow it to resolve alerts). */
+  readonly groupOf?: (service: string, key: string) => HubGroup | undefined;
   /** What the notifier saved in the last snapshot (absent: a first start of this data_dir). */
   readonly saved?: SavedNotify;
   readonly onResult?: (result: DeliveryResult) => void;
+  /** After each post to an Alertmanager channel: whether it was taken, and its active alerts. */
+  readonly onAlertmanagerPost?: (channel: string, ok: boolean, active: number) => void;
   /** Alerts kept in the history (newest first at /api/v1/alerts). */
   readonly historySize?: number;
   /** Deliveries waiting (queued, in flight or between retries); more are dropped and counted. */
@@ -35,21 +41,12 @@ export interface NotifierOptions {
 const DEFAULTS = { historySize: 1_000, maxPending: 1_000, concurrency: 4 } as const;
 const MESSAGE_CHARS = 1_024;
 
-/** One request to make: one alert, or several grouped into a digest. Retried as a whole. */
-interface Job {
-  readonly channel: Channel;
-  readonly items: readonly { readonly alert: Alert; readonly delivery: Delivery }[];
-  /** Counted against the channel's max_per_minute already (or a digest, which has its own token). */
-  metered: boolean;
-}
+const isHook = (c: Channel): c is Channel<HookNotificationConfig> => c.config.type !== 'alertmanager';
 
-/** A channel's token bucket (max_per_minute) and the alerts it holds back for the next digest. */
-interface Meter {
-  tokens: number;
-  at: number;
-  readonly held: Job[];
-  timer: NodeJS.Timeout | undefined;
-}
+/** Forgotten groups remembered so their return is announced; beyond, the oldest are let go. */
+const FORGOTTEN_REMEMBERED = 100_000;
+
+const groupRef = (g: HubGroup): string => `${g.service}\u0000${g.key}`;
 
 /**
  * Notifications on new and regressed groups (DESIGN section 5). Listens to the hub state's group
@@ -72,52 +69,51 @@ interface Meter {
  *
  * Owned by the hub; lives until `close()`.
  */
-/** Forgotten groups remembered so their return is announced; beyond, the oldest are let go. */
-const FORGOTTEN_REMEMBERED = 100_000;
-
-const groupRef = (g: HubGroup): string => `${g.service}\u0000${g.key}`;
-
 export class Notifier {
   /** Groups first seen before this moment (ms) are never announced as new. */
   readonly epoch: number;
   readonly channels: readonly Channel[];
   private readonly byName: Map<string, Channel>;
-  private readonly meters = new Map<Channel, Meter>();
+  private readonly hooks: HookDelivery;
+  /** The Alertmanager channels, by channel name. */
+  readonly alertmanagers = new Map<string, AlertmanagerChannel>();
   private readonly history = new Map<string, Alert>();
   /** Groups retention or max_groups forgot (service NUL key), until they come back. */
   private readonly forgotten = new Set<string>();
-  private readonly queue: Job[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly inFlightJobs = new Set<Promise<void>>();
   private readonly listeners: ((alert: Alert) => void)[] = [];
   private readonly abort = new AbortController();
   private readonly sender: HttpSender | undefined;
-  private readonly send: SendFn;
   private readonly now: () => number;
-  private readonly limits: { historySize: number; maxPending: number; concurrency: number };
-  private pending = 0;
+  private readonly historySize: number;
   private closed = false;
-  private droppedSinceWarning = 0;
-  private lastDropWarning = 0;
 
   constructor(private readonly options: NotifierOptions) {
     this.now = options.now ?? Date.now;
-    this.limits = {
-      historySize: options.historySize ?? DEFAULTS.historySize,
-      maxPending: options.maxPending ?? DEFAULTS.maxPending,
-      concurrency: options.concurrency ?? DEFAULTS.concurrency,
-    };
+    this.historySize = options.historySize ?? DEFAULTS.historySize;
     this.channels = namedChannels(options.channels);
     this.byName = new Map(this.channels.map((c) => [c.name, c]));
-    for (const c of this.channels) this.meters.set(c, { tokens: c.config.max_per_minute, at: this.now(), held: [], timer: undefined });
     if (options.send === undefined) this.sender = new HttpSender();
-    this.send = options.send ?? (this.sender as HttpSender).send;
+    const send = options.send ?? (this.sender as HttpSender).send;
+    const common = { hubId: options.hubId, publicUrl: options.publicUrl, logger: options.logger, send, signal: this.abort.signal, now: this.now, random: options.random, onResult: options.onResult };
+    this.hooks = new HookDelivery(this.channels.filter(isHook), {
+      ...common, sampleOf: options.sampleOf, maxPending: options.maxPending ?? DEFAULTS.maxPending, concurrency: options.concurrency ?? DEFAULTS.concurrency,
+    });
+    for (const c of this.channels) {
+      if (isHook(c)) continue;
+      this.alertmanagers.set(c.name, new AlertmanagerChannel(c as Channel<AlertmanagerNotificationConfig>, {
+        ...common, groupOf: options.groupOf ?? (() => undefined), maxTracked: this.historySize,
+        ...(options.onAlertmanagerPost === undefined ? {} : { onPost: options.onAlertmanagerPost }),
+      }));
+    }
     this.epoch = options.saved?.epoch ?? this.now();
     const saved = options.saved?.alerts ?? [];
-    for (const alert of saved.slice(Math.max(0, saved.length - this.limits.historySize))) this.history.set(alert.id, alert);
-    // Notifications still pending when the hub stopped are sent now.
+    for (const alert of saved.slice(Math.max(0, saved.length - this.historySize))) this.history.set(alert.id, alert);
+    // Notifications still pending when the hub stopped are sent now; Alertmanager channels take back
+    // every alert whose group is still open (re-sent until it is over).
     for (const alert of this.history.values()) {
-      for (const d of alert.deliveries) if (d.status === 'pending') this.enqueue(alert, d);
+      for (const d of alert.deliveries) {
+        if (d.status === 'pending' || this.alertmanagers.has(d.channel)) this.enqueue(alert, d);
+      }
     }
   }
 
@@ -128,8 +124,9 @@ export class Notifier {
 
   /** The hub state's listener: turns group events into alerts. Never throws, never waits. */
   handle(e: StateEvent): void {
-    if (this.closed) return;
+    if (e.type === 'source' || this.closed) return;
     if (e.type === 'forgotten') return this.rememberForgotten(e.group);
+    for (const am of this.alertmanagers.values()) am.groupChanged(e.group, e.type === 'group' && e.grew > 0);
     if (e.type !== 'group') return;
     let type: AlertType | undefined;
     const returning = e.isNew && this.forgotten.delete(groupRef(e.group));
@@ -153,10 +150,10 @@ export class Notifier {
       message: message.length > MESSAGE_CHARS ? message.slice(0, MESSAGE_CHARS) : message,
       total: group.total, createdAt: group.createdAt, lastSeen: group.lastSeen, regressedAt: group.regressedAt, firedAt: this.now(),
       deliveries: this.channels.filter((c) => channelWants(c, { type, service: group.service, severity: group.severity }))
-        .map((c) => ({ channel: c.name, status: 'pending', attempts: 0, lastError: '', deliveredAt: 0 })),
+        .map((c) => ({ channel: c.name, status: 'pending', attempts: 0, lastError: '', deliveredAt: 0, endedAt: 0 })),
     };
     this.history.set(id, alert);
-    if (this.history.size > this.limits.historySize) this.history.delete(this.history.keys().next().value as string);
+    if (this.history.size > this.historySize) this.history.delete(this.history.keys().next().value as string);
     this.options.logger.info({ alert: id, type, service: group.service, key: group.key, severity: group.severity, channels: alert.deliveries.map((d) => d.channel) }, type === 'new' ? 'new error group' : 'error group regressed');
     for (const d of alert.deliveries) this.enqueue(alert, d);
     for (const listener of this.listeners) listener(alert);
@@ -165,150 +162,15 @@ export class Notifier {
   private enqueue(alert: Alert, delivery: Delivery): void {
     const channel = this.byName.get(delivery.channel);
     if (channel === undefined) {
-      delivery.status = 'failed';
-      delivery.lastError = 'the channel is no longer configured';
-      return;
-    }
-    if (this.pending >= this.limits.maxPending) {
-      delivery.status = 'dropped';
-      delivery.lastError = `more than ${this.limits.maxPending} notifications waiting`;
-      this.options.onResult?.('dropped');
-      this.warnDropped();
-      return;
-    }
-    this.pending++;
-    this.queue.push({ channel, items: [{ alert, delivery }], metered: false });
-    this.pump();
-  }
-
-  /** Takes one of the channel's max_per_minute tokens, if there is one. */
-  private takeToken(channel: Channel): boolean {
-    const meter = this.meters.get(channel) as Meter;
-    const perMs = channel.config.max_per_minute / 60_000;
-    const now = this.now();
-    if (now > meter.at) meter.tokens = Math.min(channel.config.max_per_minute, meter.tokens + (now - meter.at) * perMs);
-    meter.at = now;
-    if (meter.tokens < 1) return false;
-    meter.tokens -= 1;
-    return true;
-  }
-
-  /** Holds a job back until the channel's next token, when everything held goes out as one digest. */
-  private hold(job: Job): void {
-    const meter = this.meters.get(job.channel) as Meter;
-    meter.held.push(job);
-    if (meter.timer !== undefined) return;
-    const wait = Math.max(1, Math.ceil((1 - meter.tokens) / (job.channel.config.max_per_minute / 60_000)));
-    meter.timer = setTimeout(() => {
-      meter.timer = undefined;
-      if (this.closed) return;
-      const held = meter.held.splice(0);
-      this.takeToken(job.channel);
-      const items = held.flatMap((j) => j.items);
-      this.queue.push({ channel: job.channel, items, metered: true });
-      this.pump();
-    }, wait);
-    meter.timer.unref();
-  }
-
-  private pump(): void {
-    while (!this.closed && this.inFlightJobs.size < this.limits.concurrency && this.queue.length > 0) {
-      const job = this.queue.shift() as Job;
-      if (!job.metered) {
-        if (!this.takeToken(job.channel)) {
-          this.hold(job);
-          continue;
-        }
-        job.metered = true;
+      if (delivery.status === 'pending') {
+        delivery.status = 'failed';
+        delivery.lastError = 'the channel is no longer configured';
       }
-      const running: Promise<void> = this.attempt(job).finally(() => {
-        this.inFlightJobs.delete(running);
-        this.pump();
-      });
-      this.inFlightJobs.add(running);
-    }
-  }
-
-  /** Deliveries done (delivered, failed, or left pending by a stop); after close() nothing is counted. */
-  private settle(n: number): void {
-    if (!this.closed) this.pending -= n;
-  }
-
-  /** The body and the id of one job: a single alert, or a digest of several. */
-  private body(job: Job): { id: string; body: string } {
-    const alerts = job.items.map((i) => i.alert);
-    const c = job.channel.config;
-    const first = alerts[0] as Alert;
-    if (alerts.length > 1) {
-      const payload = c.type === 'slack' ? slackDigest(alerts, this.options.hubId) : webhookDigest(alerts, this.options.hubId, this.now());
-      return { id: digestId(alerts), body: JSON.stringify(payload) };
-    }
-    const payload = c.type === 'slack' ? slackPayload(first, this.options.hubId) : webhookPayload(first, this.options.hubId, this.options.sampleOf?.(first.service, first.key));
-    return { id: first.id, body: JSON.stringify(payload) };
-  }
-
-  private async attempt(job: Job): Promise<void> {
-    const { channel, items } = job;
-    const c = channel.config;
-    for (const { delivery } of items) delivery.attempts++;
-    const attempts = Math.max(...items.map((i) => i.delivery.attempts));
-    let result: Awaited<ReturnType<SendFn>>;
-    let id = '';
-    try {
-      const built = this.body(job);
-      id = built.id;
-      result = await this.send(c.url, built.body, { ...c.headers, 'x-crowsnest-alert-id': id }, c.timeout, this.abort.signal);
-    } catch (err) {
-      result = { ok: false, retry: true, error: (err as Error).message };
-    }
-    if (result.ok) {
-      const at = this.now();
-      for (const { delivery } of items) {
-        delivery.status = 'delivered';
-        delivery.deliveredAt = at;
-        delivery.lastError = '';
-      }
-      this.settle(items.length);
-      this.options.onResult?.('delivered');
       return;
     }
-    for (const { delivery } of items) delivery.lastError = result.error;
-    if (this.closed) {
-      // Stopping: left pending, saved in the snapshot and sent after the restart.
-      for (const { delivery } of items) delivery.attempts--;
-      this.settle(items.length);
-      return;
-    }
-    if (result.retry && attempts < c.max_attempts) {
-      const backoff = backoffDelay(attempts - 1, c.retry_backoff, c.retry_max, this.options.random);
-      const delay = Math.max(backoff, Math.min(result.retryAfterMs ?? 0, c.retry_max));
-      this.options.onResult?.('retried');
-      this.options.logger.debug({ alert: id, channel: channel.name, attempt: attempts, err: result.error, retry_in_ms: delay }, 'notification failed; retrying');
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        this.queue.push(job);
-        this.pump();
-      }, delay);
-      timer.unref();
-      this.timers.add(timer);
-      return;
-    }
-    for (const { delivery } of items) delivery.status = 'failed';
-    this.settle(items.length);
-    this.options.onResult?.('failed');
-    this.options.logger.warn(
-      { alert: id, channel: channel.name, attempts, err: result.error },
-      result.retry ? 'notification failed after its last attempt; check the receiver' : 'notification refused by the receiver (not retried); check the channel\'s url and headers',
-    );
-  }
-
-  private warnDropped(): void {
-    this.droppedSinceWarning++;
-    const now = this.now();
-    if (now - this.lastDropWarning < 60_000) return;
-    this.options.logger.warn({ dropped: this.droppedSinceWarning, max_pending: this.limits.maxPending }, 'notifications dropped: too many waiting (a receiver is down or slow)');
-    this.lastDropWarning = now;
-    this.droppedSinceWarning = 0;
+    const am = this.alertmanagers.get(channel.name);
+    if (am !== undefined) am.track(alert, delivery);
+    else if (isHook(channel) && delivery.status === 'pending') this.hooks.enqueue(channel, alert, delivery);
   }
 
   /** The history, newest first, optionally filtered. */
@@ -324,9 +186,9 @@ export class Notifier {
     return out;
   }
 
-  /** Deliveries queued, in flight or waiting for a retry. */
+  /** Webhook and Slack deliveries queued, in flight or waiting for a retry. */
   get pendingDeliveries(): number {
-    return this.pending;
+    return this.hooks.pendingDeliveries;
   }
 
   /** What the snapshot keeps (see SavedNotify). */
@@ -341,23 +203,13 @@ export class Notifier {
   async close(graceMs = 2_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Jobs waiting for a retry, a token or a free slot stay pending (saved in the snapshot).
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    for (const meter of this.meters.values()) {
-      clearTimeout(meter.timer);
-      meter.timer = undefined;
-      meter.held.length = 0;
-    }
-    this.queue.length = 0;
-    this.pending = 0;
-    if (this.inFlightJobs.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.inFlightJobs]), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-      clearTimeout(timer);
-      this.abort.abort();
-      await Promise.allSettled([...this.inFlightJobs]);
-    }
+    for (const am of this.alertmanagers.values()) am.close();
+    const inFlight = Promise.all([this.hooks.stop(), ...[...this.alertmanagers.values()].map((am) => am.settled())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([inFlight, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    this.abort.abort();
+    await inFlight;
     await this.sender?.close();
   }
 }

@@ -27,8 +27,10 @@ export const WebhookPayloadSchema = z.object({
   regressed_at: z.string().nullable(),
   /** When the hub noticed it. */
   fired_at: z.string(),
-  /** The group in the hub's API: `/api/v1/services/{service}/errors/{key}` (path only; the hub does not know its public URL). */
+  /** The group in the hub's API: `/api/v1/services/{service}/errors/{key}` (a path: see `ui_url` for a full link). */
   api_path: z.string(),
+  /** The error's page in the UI, `{hub.public_url}#/{service}/errors/{key}` (percent-encoded); null when the hub has no `public_url`. */
+  ui_url: z.string().nullable(),
   /** The newest occurrence: its cause chain (the error itself first, stack lines newest frame first) and HTTP request. */
   sample: z
     .object({
@@ -47,7 +49,7 @@ export type SlackPayload = z.infer<typeof SlackPayloadSchema>;
 
 /** One alert as a digest lists it. */
 export const WebhookDigestItemSchema = WebhookPayloadSchema.pick({
-  id: true, event: true, service: true, key: true, severity: true, class: true, message: true, total_count: true, api_path: true,
+  id: true, event: true, service: true, key: true, severity: true, class: true, message: true, total_count: true, api_path: true, ui_url: true,
 });
 
 /**

@@ -112,6 +112,15 @@ describe('Notifier', () => {
     expect(new Set(notifier.alerts().map((a) => a.id)).size).toBe(3);
   });
 
+  it('links every webhook and Slack message to the error in the UI when hub.public_url is set', async () => {
+    const slack = channel({ type: 'slack', url: 'http://slack.test/services/T/B/x' });
+    const { merge, t } = setup({ channels: [channel(), slack], publicUrl: 'https://cn.example.com/' });
+    merge([group('E@1', 1, T0 + 1)]);
+    await vi.runAllTimersAsync();
+    expect(WebhookPayloadSchema.parse(t.calls[0]?.body).ui_url).toBe('https://cn.example.com/#/checkout/errors/E%401');
+    expect(String(t.calls[1]?.body['text'])).toContain('<https://cn.example.com/#/checkout/errors/E%401|open in Crowsnest>');
+  });
+
   it('sends each channel only what its filters want', async () => {
     const webhook = channel({ name: 'errors', severities: ['error'] });
     const slack = channel({ type: 'slack', url: 'http://slack.test/services/T/B/x', services: ['search'], events: ['new'] });

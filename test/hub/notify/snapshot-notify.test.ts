@@ -21,7 +21,7 @@ const saved: SavedNotify = {
   alerts: [{
     id: 'new:web/E%401', type: 'new', service: 'web', key: 'E@1', severity: 'error', className: 'E', message: 'm', total: 3,
     createdAt: 1_700_000_000_100, lastSeen: 1_700_000_000_200, regressedAt: 0, firedAt: 1_700_000_000_300,
-    deliveries: [{ channel: 'hook', status: 'pending', attempts: 2, lastError: 'HTTP 503', deliveredAt: 0 }],
+    deliveries: [{ channel: 'hook', status: 'pending', attempts: 2, lastError: 'HTTP 503', deliveredAt: 0, endedAt: 0 }],
   }],
 };
 

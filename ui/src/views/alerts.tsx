@@ -92,7 +92,7 @@ function AlertsTable({ items }: { items: readonly AlertView[] }) {
                   <span
                     key={d.channel}
                     class={`chip delivery-${d.status}`}
-                    title={`${d.status} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.last_error === null ? '' : `\nlast error: ${d.last_error}`}`}
+                    title={`${d.status} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.last_error === null ? '' : `\nlast error: ${d.last_error}`}${(d.ended_at ?? null) === null ? '' : `\nended at ${d.ended_at}`}`}
                   >
                     {d.channel}: {d.status}
                   </span>

@@ -18,7 +18,7 @@ export function toAlertView(a: Alert): AlertView {
     regressed_at: a.type === 'regressed' ? iso(a.regressedAt) : null,
     fired_at: iso(a.firedAt),
     deliveries: a.deliveries.map((d) => ({
-      channel: d.channel, status: d.status, attempts: d.attempts, last_error: d.lastError === '' ? null : d.lastError, delivered_at: iso(d.deliveredAt),
+      channel: d.channel, status: d.status, attempts: d.attempts, last_error: d.lastError === '' ? null : d.lastError, delivered_at: iso(d.deliveredAt), ended_at: iso(d.endedAt),
     })),
   };
 }
