@@ -45,6 +45,8 @@ export class Agent {
   /** Run by stop(), after the timers are cleared. */
   private readonly cleanups: (() => void)[] = [];
   private stopping = false;
+  /** OTLP's listener of its own (`agent.otlp.listen`), if configured. */
+  private otlpServer: Server | undefined;
 
   private constructor(
     readonly epoch: string,
@@ -139,6 +141,10 @@ export class Agent {
     const sentry = config.sentry === undefined ? undefined
       : (await import('./ingest/sentry/sentry-setup.js')).setUpSentry({ config: config.sentry, limits: config.limits, sink, registry: metrics.registry, logger: log });
     if (sentry !== undefined) routers.push(sentry.router);
+    const selfErrors = new SelfErrors();
+    const otlpDeps = { limits: config.limits, sink, registry: metrics.registry, logger: log, samplesPerGroup: config.samples_per_group, onUnexpected: (err: unknown) => selfErrors.report(err) };
+    const otlp = config.otlp === undefined ? undefined : await (await import('./ingest/otlp/otlp-setup.js')).setUpOtlp({ ...otlpDeps, config: config.otlp });
+    if (otlp?.router !== undefined) routers.push(otlp.router);
     routers.push(pushRoutes({
       limits: config.limits,
       defaultService: config.push.default_service,
@@ -149,7 +155,6 @@ export class Agent {
       onPush: (service, result, bytes) => metrics.recordPush(service, result, bytes),
     }));
     let ready = false;
-    const selfErrors = new SelfErrors();
     const app = createAgentApp({ selfErrors, logger: log, metrics: () => metrics.render(), healths, ready: () => ready, routers });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     await listenOn(server, config.listen);
@@ -165,6 +170,7 @@ export class Agent {
       },
     }));
     const agent = new Agent(epoch, aggregator, pool, discovery, imports, shipper, server, stateStore, config, log);
+    agent.otlpServer = otlp?.server;
     eventLoop.start();
     agent.cleanups.push(() => eventLoop.stop());
     shipper.start();
@@ -177,6 +183,7 @@ export class Agent {
       const now = Date.now();
       for (const [service, origin] of pool.liveOrigins()) sink.touch(service, origin, now);
       sentry?.ingest.keepAlive(now);
+      otlp?.ingest.keepAlive(now);
       aggregator.expireOrigins(now, config.origin_ttl);
     }, Math.min(60_000, config.origin_ttl)));
     ready = true;
@@ -187,6 +194,11 @@ export class Agent {
 
   address(): { host: string; port: number } {
     return boundAddress(this.server);
+  }
+
+  /** Where OTLP listens when it has a listener of its own (`agent.otlp.listen`). */
+  otlpAddress(): { host: string; port: number } | undefined {
+    return this.otlpServer === undefined ? undefined : boundAddress(this.otlpServer);
   }
 
   /** Saves counters and origins to state_dir; a failure is logged (the next save retries). */
@@ -207,6 +219,7 @@ export class Agent {
     for (const cleanup of this.cleanups) cleanup();
     for (const d of this.discovery) d.stop();
     for (const i of this.imports) i.stop();
+    if (this.otlpServer !== undefined) await closeServer(this.otlpServer);
     await this.pool.close();
     await this.shipper.drain(5_000);
     await this.saveState();

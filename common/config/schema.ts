@@ -145,6 +145,32 @@ export const SentryConfigSchema = z
   });
 export type SentryConfig = z.infer<typeof SentryConfigSchema>;
 
+/**
+ * OpenTelemetry ingestion at the agent: `POST /v1/traces` and `POST /v1/logs` (OTLP/HTTP, protobuf or
+ * JSON, gzip). Span events named `exception` and log records with `exception.*` attributes are counted.
+ */
+export const OtlpConfigSchema = z.strictObject({
+  /** A listen address of its own (collectors use 4318); without it the routes are on the agent's listener. */
+  listen: ListenSchema.optional(),
+  /** Largest request body, compressed and again after decompression; larger ones are answered 413. */
+  max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+  /** Exceptions per second, per bearer token (one bucket when no tokens are configured). */
+  rate_limit: z
+    .strictObject({ exceptions_per_second: z.number().positive(), burst: z.number().int().min(1) })
+    .default({ exceptions_per_second: 1_000, burst: 20_000 }),
+  /** Bearer tokens (`Authorization: Bearer <token>`); when empty, requests need none. */
+  tokens: z.array(Token).default([]),
+  /** Service of exceptions whose resource has no `service.name` (or `unknown_service...`). */
+  default_service: z.string().min(1).max(256).default('otlp'),
+  /** Distinct services OTLP may create; exceptions of one more are rejected (partial success). */
+  max_services: z.number().int().min(1).max(100_000).default(100),
+  /** Distinct groups per service; exceptions of further groups are counted in one overflow group. */
+  max_groups_per_service: z.number().int().min(1).default(10_000),
+  /** Span events and log records remembered to drop exporter retries of a batch already counted (0: none). */
+  dedup_items: z.number().int().nonnegative().max(10_000_000).default(100_000),
+});
+export type OtlpConfig = z.infer<typeof OtlpConfigSchema>;
+
 export const AgentConfigSchema = z.strictObject({
   name: z.string().min(1).max(256),
   listen: ListenSchema.default('127.0.0.1:7778'),
@@ -176,6 +202,7 @@ export const AgentConfigSchema = z.strictObject({
     .default({ default_service: 'push', max_services: 100 }),
   /** Sentry SDK ingestion (`POST /api/{project_id}/envelope/`); off when absent. */
   sentry: SentryConfigSchema.optional(),
+  otlp: OtlpConfigSchema.optional(),
   flush_interval: DurationSchema.default(1_000),
   samples_per_group: z.number().int().min(1).max(100).default(10),
   /** An origin silent for this long is forgotten (its counts stay in the totals). */
