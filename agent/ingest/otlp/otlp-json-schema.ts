@@ -10,7 +10,7 @@ import { z } from 'zod';
 const Int64Schema = z.union([z.string().max(32), z.number()]).nullish();
 const IdSchema = z.string().max(64).nullish();
 
-const KeyValueSchema = z.looseObject({ key: z.string(), value: z.unknown() });
+const KeyValueSchema = z.looseObject({ key: z.string(), value: z.unknown().optional() });
 const AttributesSchema = z.array(KeyValueSchema).nullish();
 const ResourceSchema = z.looseObject({ attributes: AttributesSchema }).nullish();
 
@@ -37,7 +37,7 @@ const LogRecordSchema = z.looseObject({
   observedTimeUnixNano: Int64Schema,
   severityNumber: z.number().int().nullish(),
   severityText: z.string().nullish(),
-  body: z.unknown(),
+  body: z.unknown().optional(),
   attributes: AttributesSchema,
   traceId: IdSchema,
   spanId: IdSchema,
