@@ -1,4 +1,4 @@
-import { type Logger, type Tracer } from '@opentelemetry/api';
+import type { Logger, Tracer } from '@opentelemetry/api';
 import { JsonLogsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
