@@ -6,6 +6,7 @@ import { codecBench } from './codec.js';
 import { latencyBench } from './e2e/latency-bench.js';
 import { apiBench } from './hub/api-bench.js';
 import { mergeBench } from './hub/merge-bench.js';
+import { otlpBench } from './agent/otlp-bench.js';
 import { startupBench } from './hub/startup-bench.js';
 import { children } from './harness/children.js';
 import type { BenchContext } from './harness/context.js';
@@ -21,6 +22,7 @@ const BENCHES: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>
   api: apiBench,
   startup: startupBench,
   latency: latencyBench,
+  otlp: otlpBench,
 };
 
 /**

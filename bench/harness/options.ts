@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../../common/time.js';
 
 /** The benchmarks `npm run bench` knows, in the order they run. */
-export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency'] as const;
+export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'otlp'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export type ScaleName = 'small' | 'full';
@@ -44,6 +44,8 @@ export interface BenchOptions {
   };
   readonly api: { readonly bigServiceGroups: number; readonly services: number; readonly groupsPerService: number; readonly requests: number };
   readonly startup: { readonly groups: number; readonly services: number };
+  /** OTLP ingestion: protobuf trace batches of `batchSize` span exceptions, `concurrency` requests at a time. */
+  readonly otlp: { readonly batches: number; readonly batchSize: number; readonly groups: number; readonly concurrency: number; readonly warmupBatches: number };
   readonly latency: {
     /** The agent's scrape interval (`refresh_interval`). */
     readonly intervalMs: number;
@@ -67,6 +69,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     merge: { sources: 4, services: 4, keysPerService: 500, updatesPerMessage: 500, rounds: 5, e2eSeconds: 3 },
     api: { bigServiceGroups: 5_000, services: 5, groupsPerService: 1_000, requests: 30 },
     startup: { groups: 50_000, services: 20 },
+    otlp: { batches: 120, batchSize: 512, groups: 50, concurrency: 4, warmupBatches: 20 },
     latency: { intervalMs: 2_000, probes: 8, roundsPerProbe: 3, background: 24, agents: 4, pollMs: 25 },
   },
   full: {
@@ -76,6 +79,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     merge: { sources: 20, services: 20, keysPerService: 1_000, updatesPerMessage: 1_000, rounds: 10, e2eSeconds: 10 },
     api: { bigServiceGroups: 50_000, services: 50, groupsPerService: 1_000, requests: 200 },
     startup: { groups: 1_000_000, services: 200 },
+    otlp: { batches: 420, batchSize: 512, groups: 200, concurrency: 4, warmupBatches: 20 },
     latency: { intervalMs: 10_000, probes: 20, roundsPerProbe: 3, background: 60, agents: 4, pollMs: 25 },
   },
 };

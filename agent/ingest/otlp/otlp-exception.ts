@@ -14,7 +14,8 @@ export interface OtlpException {
   readonly dedupId: string;
   /** Index of the span or log record in the batch (a rejection counts the item once). */
   readonly item: number;
-  readonly sample: ClientOccurrence;
+  /** The sample, built on demand: a batch passes on only the newest few per group. */
+  readonly sample: () => ClientOccurrence;
 }
 
 /** Class of an exception whose record names no `exception.type`. */
@@ -67,11 +68,11 @@ export interface ExceptionInput {
  */
 export function buildException(input: ExceptionInput, limits: Limits, receivedAt: number): OtlpException {
   const text = (key: string) => valueText(input.own.get(key)) ?? undefined;
-  const type = wellFormed(text('exception.type')?.slice(0, limits.classChars).trim() || UNTYPED_CLASS);
-  const message = wellFormed((text('exception.message') ?? input.fallbackMessage ?? '').slice(0, limits.messageChars + 1));
+  const rawType = text('exception.type')?.slice(0, limits.classChars).trim();
+  const type = rawType === undefined || rawType === '' ? UNTYPED_CLASS : wellFormed(rawType);
+  const rawMessage = (text('exception.message') ?? input.fallbackMessage ?? '').slice(0, limits.messageChars + 1);
   const rawStack = text('exception.stacktrace');
-  const stack = rawStack === undefined ? undefined : rawStack.slice(0, limits.stackLines * (limits.stackLineChars + 1) * 2);
-  const key = groupingKey(type, groupingComponents(type, message, stack));
+  const key = cachedKey(type, rawMessage, rawStack === undefined ? undefined : rawStack.slice(0, limits.stackLines * (limits.stackLineChars + 1) * 2));
   let timestamp = input.timestamp;
   if (timestamp <= 0 || timestamp > receivedAt + MAX_FUTURE_MS) timestamp = receivedAt;
   return {
@@ -80,14 +81,42 @@ export function buildException(input: ExceptionInput, limits: Limits, receivedAt
     severity: input.severity,
     dedupId: input.dedupId,
     item: input.item,
-    sample: {
-      error: { class: type, message, stacktrace: rawStack === undefined ? null : stackLines(rawStack, limits.stackLines, limits.stackLineChars), cause: null },
+    sample: () => ({
+      error: { class: type, message: wellFormed(rawMessage), stacktrace: rawStack === undefined ? null : stackLines(rawStack, limits.stackLines, limits.stackLineChars), cause: null },
       uuid: input.uuid,
       timestamp: toRfc3339(timestamp),
       severity: input.severity,
       http_context: httpContext(input.own, input.span, limits),
-    },
+    }),
   };
+}
+
+/** Keys of recent (type, stack) pairs: one code path throws the same stack string again and again. */
+const KEY_CACHE_ENTRIES = 10_000;
+const keyCache = new Map<string, Map<string, string>>();
+let keyCacheSize = 0;
+
+/**
+ * The grouping key of an exception (otlp-grouping.ts), memoised by type and stack string while the
+ * stack has frames (the message does not enter such a key). The memo is bounded: it is emptied when full.
+ */
+function cachedKey(type: string, message: string, stack: string | undefined): string {
+  const byStack = keyCache.get(type);
+  const hit = stack === undefined ? undefined : byStack?.get(stack);
+  if (hit !== undefined) return hit;
+  const components = groupingComponents(type, wellFormed(message), stack);
+  const key = groupingKey(type, components);
+  if (stack !== undefined && !components.some((c) => c.startsWith('value:'))) {
+    if (keyCacheSize >= KEY_CACHE_ENTRIES) {
+      keyCache.clear();
+      keyCacheSize = 0;
+    }
+    let map = keyCache.get(type);
+    if (map === undefined) keyCache.set(type, (map = new Map()));
+    map.set(stack, key);
+    keyCacheSize++;
+  }
+  return key;
 }
 
 /** The stack string as lines (empty ones dropped, each cut to `lineChars`); past `max` lines, the last one counts the rest. */

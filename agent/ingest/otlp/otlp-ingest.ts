@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { OtlpConfig } from '../../../common/config/schema.js';
 import type { Limits } from '../../../common/limits.js';
 import type { Severity } from '../../../common/severity.js';
-import type { ClientOccurrence } from '../../../common/wire/client-format.js';
 import type { ObservationSink } from '../../aggregate/ingest-sink.js';
 import { OtlpIngestError } from './otlp-error.js';
 import type { OtlpException } from './otlp-exception.js';
@@ -33,7 +32,8 @@ export interface OtlpIngestOptions {
 interface Pending {
   count: number;
   severity: Severity;
-  samples: ClientOccurrence[];
+  /** The newest exceptions of the key in the batch, whose samples are passed on. */
+  newest: OtlpException[];
 }
 
 /**
@@ -94,6 +94,7 @@ export class OtlpIngest {
     const rejectedItems = new Set<number>();
     const reasons = new Set<string>();
     const pending = new Map<string, Map<string, Pending>>();
+    const inBatch = new Set<string>();
     for (let i = 0; i < fresh.length; i++) {
       const e = fresh[i] as OtlpException;
       if (i >= grant.granted) {
@@ -102,7 +103,7 @@ export class OtlpIngest {
         reasons.add('rate limit exceeded');
         continue;
       }
-      if (this.seen?.has(e.dedupId) === true) {
+      if (inBatch.has(e.dedupId)) {
         metrics.exception(signal, 'duplicate');
         continue;
       }
@@ -113,24 +114,25 @@ export class OtlpIngest {
         reasons.add(`more than ${config.max_services} services (agent.otlp.max_services)`);
         continue;
       }
+      inBatch.add(e.dedupId);
       this.seen?.set(e.dedupId, true);
       const key = this.keyFor(e, counts, signal);
       let byKey = pending.get(e.service);
       if (byKey === undefined) pending.set(e.service, (byKey = new Map()));
       const p = byKey.get(key);
-      if (p === undefined) byKey.set(key, { count: 1, severity: e.severity, samples: [e.sample] });
+      if (p === undefined) byKey.set(key, { count: 1, severity: e.severity, newest: [e] });
       else {
         p.count++;
         p.severity = e.severity;
-        p.samples.push(e.sample);
-        if (p.samples.length > this.options.samplesPerGroup) p.samples.shift();
+        p.newest.push(e);
+        if (p.newest.length > this.options.samplesPerGroup) p.newest.shift();
       }
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     for (const [service, byKey] of pending) {
       const counts = this.counts.get(service) as Map<string, number>;
       // createdAt = now: every count of this process's origin is new (never a baseline of a restart).
-      const aggregates = [...byKey].map(([key, p]) => ({ key, totalCount: counts.get(key) as number, severity: p.severity, createdAt: now, rawSamples: p.samples }));
+      const aggregates = [...byKey].map(([key, p]) => ({ key, totalCount: counts.get(key) as number, severity: p.severity, createdAt: now, rawSamples: p.newest.map((e) => e.sample()) }));
       this.options.sink.observe({ service, origin: this.originId, aggregates, now }, { complete: false });
     }
     if (rejectedItems.size === 0) return undefined;

@@ -9,8 +9,6 @@
 export type Int64 = number | string | bigint | { toNumber(): number } | null | undefined;
 
 export interface AnyValue {
-  /** Set by protobufjs: the name of the oneof member that is present. */
-  readonly value?: unknown;
   readonly stringValue?: unknown;
   readonly boolValue?: unknown;
   readonly intValue?: unknown;
@@ -69,10 +67,12 @@ export interface LogsRequest {
 const MEMBERS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
 type Member = (typeof MEMBERS)[number];
 
-/** The member of an AnyValue that is set (protobufjs names it in `value`; JSON has just that key). */
+/**
+ * The member of an AnyValue that is set: its own property (a decoded message holds only the fields on
+ * the wire as own properties, defaults live on its prototype; a JSON object has just that key).
+ */
 function memberOf(v: AnyValue): Member | undefined {
-  if (typeof v.value === 'string') return (MEMBERS as readonly string[]).includes(v.value) ? (v.value as Member) : undefined;
-  for (const m of MEMBERS) if (v[m] !== undefined && v[m] !== null) return m;
+  for (const m of MEMBERS) if (Object.hasOwn(v, m) && v[m] !== undefined && v[m] !== null) return m;
   return undefined;
 }
 

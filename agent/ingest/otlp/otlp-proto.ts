@@ -16,8 +16,10 @@ const DESCRIPTOR = {
   nested: {
     otlp: {
       nested: {
+        // The oneof `value` of AnyValue is declared as plain fields: protobufjs' oneof setter deletes the
+        // other members on every set, which costs more than the whole decode. The reader takes the member
+        // the message holds as an own property (otlp-model.ts).
         AnyValue: {
-          oneofs: { value: { oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] } },
           fields: {
             stringValue: field('string', 1),
             boolValue: field('bool', 2),
