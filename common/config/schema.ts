@@ -166,6 +166,11 @@ export const OtlpConfigSchema = z.strictObject({
   max_services: z.number().int().min(1).max(100_000).default(100),
   /** Distinct groups per service; exceptions of further groups are counted in one overflow group. */
   max_groups_per_service: z.number().int().min(1).default(10_000),
+  /**
+   * Samples a group takes from one batch (its newest exceptions); the group keeps samples_per_group
+   * across batches. Building and storing a sample costs more than counting, so a busy group is sampled.
+   */
+  samples_per_batch: z.number().int().min(1).max(100).default(1),
   /** Span events and log records remembered to drop exporter retries of a batch already counted (0: none). */
   dedup_items: z.number().int().nonnegative().max(10_000_000).default(100_000),
 });

@@ -52,10 +52,13 @@ export class OtlpIngest {
   private readonly seen: LRUCache<string, true> | undefined;
   private readonly counts = new Map<string, Map<string, number>>();
   private readonly warned = new Set<string>();
+  /** Samples passed on per group and batch: the newest ones. */
+  private readonly samplesPerBatch: number;
 
   constructor(private readonly options: OtlpIngestOptions) {
     const { config } = options;
     this.tokens = config.tokens.map(digest);
+    this.samplesPerBatch = Math.min(config.samples_per_batch, options.samplesPerGroup);
     this.limiter = new ExceptionRateLimit(config.rate_limit.exceptions_per_second, config.rate_limit.burst);
     this.seen = config.dedup_items > 0 ? new LRUCache<string, true>({ max: config.dedup_items }) : undefined;
   }
@@ -125,7 +128,7 @@ export class OtlpIngest {
         p.count++;
         p.severity = e.severity;
         p.newest.push(e);
-        if (p.newest.length > this.options.samplesPerGroup) p.newest.shift();
+        if (p.newest.length > this.samplesPerBatch) p.newest.shift();
       }
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }

@@ -23,8 +23,8 @@ const NS_PER_MS = 1e6;
 
 /**
  * The exceptions of an ExportTraceServiceRequest: every span event named `exception`, with the
- * span's attributes for HTTP context. Severity is error. Identity across retries: service, trace id,
- * span id and the event's index in the span (span ids are unique). Pure.
+ * span's attributes for HTTP context. Severity is error. Identity across retries: trace id, span id
+ * and the event's index in the span (span ids are unique). Pure.
  */
 export function mapTraces(request: TracesRequest, defaultService: string, limits: Limits, receivedAt: number): MappedBatch {
   const exceptions: OtlpException[] = [];
@@ -48,7 +48,7 @@ export function mapTraces(request: TracesRequest, defaultService: string, limits
           exceptions.push(buildException({
             service, own: attributeMap(event.attributes, isWantedKey), span: spanAttrs, severity: 'error',
             timestamp: int64(event.timeUnixNano) / NS_PER_MS, uuid: `${traceId}-${spanId}-${i}`,
-            dedupId: `s:${service}:${traceId}:${spanId}:${i}`, item,
+            dedupId: `s${traceId}${spanId}${i}`, item,
           }, limits, receivedAt));
         }
         if (found === 0) ignored++;
