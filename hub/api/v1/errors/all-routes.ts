@@ -5,7 +5,7 @@ import type { HubState } from '../../../state/hub-state.js';
 import { parseSearch } from '../../../state/search-text.js';
 import { parseQuery } from '../request.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { listErrors } from './list.js';
+import { listErrorsOf } from './list.js';
 import { toErrorSummary } from './presenter.js';
 
 export interface AllErrorRoutesDeps {
@@ -16,9 +16,9 @@ export interface AllErrorRoutesDeps {
 /** Path of the list over every service. */
 export const ALL_ERRORS_PATH = /^\/api\/v1\/errors\/?$/;
 
-/** Every group of every service, service by service. */
-function* everyGroup(services: ReadonlyMap<string, Map<string, HubGroup>>): Iterable<HubGroup> {
-  for (const groups of services.values()) yield* groups.values();
+/** Every service's groups, service by service. */
+function everyService(services: ReadonlyMap<string, Map<string, HubGroup>>): Iterable<HubGroup>[] {
+  return Array.from(services.values(), (groups) => groups.values());
 }
 
 /**
@@ -32,7 +32,7 @@ export function allErrorRoutes(deps: AllErrorRoutesDeps): Router {
   router.get(ALL_ERRORS_PATH, (ctx) => {
     const query = parseQuery(ctx, AllErrorsQuerySchema);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort, query.order, 'all');
-    const page = listErrors(everyGroup(deps.state.services), {
+    const page = listErrorsOf(everyService(deps.state.services), {
       terms: parseSearch(query.q), severity: query.severity, status: query.status, sort: query.sort, order: query.order, limit: query.limit, after, acrossServices: true,
     });
     const t = now();
