@@ -149,6 +149,7 @@ export class Agent {
       limits: config.limits,
       defaultService: config.push.default_service,
       maxServices: config.push.max_services,
+      tokens: config.push.tokens,
       configuredServices: new Set(services.map((s) => s.name)),
       logger: log.child({ stage: 'push' }),
       sink,

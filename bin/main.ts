@@ -7,7 +7,7 @@ import { tightenHeapGrowth } from '../common/heap-growth.js';
 import { ConfigError, loadConfigFile } from '../common/config/load.js';
 import type { Config } from '../common/config/schema.js';
 import { type ServiceConfig, ServiceConfigSchema } from '../common/config/service.js';
-import { createLogger, type Logger } from '../common/log.js';
+import { chooseLogOutput, createLogger, type LogFormat, type Logger, parseLogFormat } from '../common/log.js';
 import { CorruptFileError } from '../common/storage/checksummed-file.js';
 import { VERSION } from '../common/version.js';
 import type { Fleet } from '../demo/fleet.js';
@@ -25,6 +25,10 @@ Usage:
   crowsnest check-config FILE       validate FILE and exit (0: valid, 78: invalid)
   crowsnest --version
 
+Options:
+  --log-format json|pretty|auto     log lines as JSON, or human-readable; auto (the default) is
+                                    pretty when stdout is a terminal and JSON otherwise
+
 Signals: SIGTERM or SIGINT stops gracefully (flush, snapshot, exit 0).`;
 
 type Mode = 'start' | 'hub' | 'agent';
@@ -35,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string', short: 'c' }, 'log-format': { type: 'string' }, version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
     process.stderr.write(`crowsnest: ${(err as Error).message}\n\n${USAGE}\n`);
@@ -71,9 +75,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crowsnest ${command}: --config FILE is required\n`);
     return EXIT.usage;
   }
+  const logFormat = parseLogFormat(values['log-format']);
+  if (logFormat === undefined) {
+    process.stderr.write(`crowsnest: --log-format must be json, pretty or auto, not "${values['log-format']?.slice(0, 64)}"\n`);
+    return EXIT.usage;
+  }
   const config = await readConfig(values.config);
   if (config === undefined) return EXIT.config;
-  return run(command, config);
+  return run(command, config, logFormat);
 }
 
 async function readConfig(file: string): Promise<Config | undefined> {
@@ -88,8 +97,8 @@ async function readConfig(file: string): Promise<Config | undefined> {
   }
 }
 
-async function run(mode: Mode, config: Config): Promise<number> {
-  const logger = createLogger(config.log.level);
+async function run(mode: Mode, config: Config, logFormat: LogFormat): Promise<number> {
+  const logger = createLogger(config.log.level, chooseLogOutput(logFormat, process.stdout.isTTY === true, process.env));
   const wantHub = mode !== 'agent' && config.hub !== undefined;
   const wantAgent = mode !== 'hub' && (config.agent !== undefined || (mode === 'start' && config.demo !== undefined));
   if (mode === 'hub' && config.hub === undefined) return fail(logger, EXIT.config, 'the file has no "hub:" section');

@@ -19,7 +19,7 @@ interface Latency {
 
 /**
  * Hub API latency with 100,000 groups held (DESIGN section 9: p99 under 50 ms for the Periskop
- * errors endpoint and the v1 list), and /metrics at the same size. The state is written as a
+ * errors endpoint and the v1 lists, a service's and every service's), and /metrics at the same size. The state is written as a
  * snapshot with the hub's own store, a real hub loads it, and requests go one at a time (keep-alive)
  * after the hub finished its background work.
  */
@@ -41,6 +41,8 @@ export async function apiBench(ctx: BenchContext): Promise<BenchResult> {
       { name: `v1 list, sort=count&status=all (${o.bigServiceGroups.toLocaleString('en-US')} groups)`, path: () => '/api/v1/services/big/errors?sort=count&status=all&limit=100', checked: true },
       { name: `v1 list, search q=timeout (${o.bigServiceGroups.toLocaleString('en-US')} groups)`, path: () => '/api/v1/services/big/errors?q=timeout', checked: true },
       { name: 'v1 one group with samples and series', path: () => '/api/v1/services/svc-1/errors', checked: false },
+      { name: `v1 every service, default page (${groups.toLocaleString('en-US')} groups)`, path: () => '/api/v1/errors', checked: true },
+      { name: `v1 every service, search q=timeout (${groups.toLocaleString('en-US')} groups)`, path: () => '/api/v1/errors?q=timeout', checked: true },
       { name: 'GET /metrics', path: () => '/metrics', checked: false },
     ];
     // The detail route needs a key: take the first of the list.

@@ -13,6 +13,7 @@ import { SeveritySchema } from '../severity.js';
  *   GET  /api/v1/services/{name}/errors/{key}               ErrorGroupResponse
  *   POST /api/v1/services/{name}/errors/{key}/resolve       ErrorSummary (admin token when configured)
  *   POST /api/v1/services/{name}/errors/{key}/unresolve     ErrorSummary (admin token when configured)
+ *   GET  /api/v1/errors?q&severity&status&sort&order&limit&cursor   ErrorListResponse, over every service
  *   GET  /api/v1/sources                                    SourcesResponse
  *   GET  /api/v1/targets?service                            TargetsResponse
  *   GET  /api/v1/events                                     Server-Sent Events, LiveEvent
@@ -118,6 +119,14 @@ export const ErrorListQuerySchema = z.strictObject({
   cursor: z.string().max(16_384).optional(),
 });
 export type ErrorListQuery = z.infer<typeof ErrorListQuerySchema>;
+
+/**
+ * Query of `GET /api/v1/errors`: the list over every service (the header's search), with the same
+ * parameters, search language and paging as a service's list; ties of the sort value are broken by
+ * service, then key. Its cursors are not valid for a service's list, nor the other way round.
+ */
+export const AllErrorsQuerySchema = ErrorListQuerySchema;
+export type AllErrorsQuery = ErrorListQuery;
 
 export const ErrorDetailSchema = z.object({ class: z.string(), message: z.string(), stacktrace: z.array(z.string()).nullable() });
 

@@ -203,8 +203,10 @@ export const AgentConfigSchema = z.strictObject({
       default_service: z.string().min(1).max(256).default('push'),
       /** Distinct services pushes may create; a push to one more is refused (400), so memory stays bounded. */
       max_services: z.number().int().min(1).max(100_000).default(100),
+      /** When not empty, a push needs one of these (Bearer, or the password of Basic auth); 401 without. */
+      tokens: z.array(Token.max(4096, 'a token is at most 4096 characters')).max(1000).default([]),
     })
-    .default({ default_service: 'push', max_services: 100 }),
+    .default({ default_service: 'push', max_services: 100, tokens: [] }),
   /** Sentry SDK ingestion (`POST /api/{project_id}/envelope/`); off when absent. */
   sentry: SentryConfigSchema.optional(),
   otlp: OtlpConfigSchema.optional(),

@@ -133,12 +133,21 @@ export const HttpSdConfigSchema = z
   .superRefine((value, ctx) => checkHttpClient(ctx, value));
 export type HttpSdConfig = z.infer<typeof HttpSdConfigSchema>;
 
-const KUBERNETES_ROLES = ['pod', 'endpoints'] as const;
+const KUBERNETES_ROLES = ['pod', 'service', 'endpoints', 'endpointslice', 'node', 'ingress'] as const;
 const KubernetesRole = z.enum(KUBERNETES_ROLES, {
-  error: (issue) => `role ${JSON.stringify(issue.input)} is not supported; expected "pod" or "endpoints"`,
+  error: (issue) => `role ${JSON.stringify(issue.input)} is not supported; expected one of ${KUBERNETES_ROLES.map((r) => `"${r}"`).join(', ')}`,
 });
+/** Which `selectors[].role` each role takes (Prometheus' rule: its own resources). */
+const SELECTOR_ROLES: Record<(typeof KUBERNETES_ROLES)[number], readonly string[]> = {
+  pod: ['pod'],
+  service: ['service'],
+  node: ['node'],
+  ingress: ['ingress'],
+  endpoints: ['pod', 'service', 'endpoints'],
+  endpointslice: ['pod', 'service', 'endpointslice'],
+};
 
-/** Prometheus `kubernetes_sd_configs`, roles pod and endpoints. */
+/** Prometheus `kubernetes_sd_configs`, roles pod, service, endpoints, endpointslice, node and ingress. */
 export const KubernetesSdConfigSchema = z
   .strictObject({
     role: KubernetesRole,
@@ -153,7 +162,7 @@ export const KubernetesSdConfigSchema = z
       .optional(),
     selectors: z
       .array(z.strictObject({
-        role: z.enum(['pod', 'endpoints', 'service'], { error: 'expected "pod", "endpoints" or "service"' }),
+        role: z.enum(KUBERNETES_ROLES, { error: `expected one of ${KUBERNETES_ROLES.map((r) => `"${r}"`).join(', ')}` }),
         label: z.string().optional(),
         field: z.string().optional(),
       }))
@@ -168,7 +177,7 @@ export const KubernetesSdConfigSchema = z
     if (k.kubeconfig_file !== undefined && (k.tls_config !== undefined || k.authorization !== undefined || k.basic_auth !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['kubeconfig_file'], message: 'the kubeconfig file holds the TLS and authentication settings; remove tls_config, authorization and basic_auth' });
     }
-    const allowed: readonly string[] = k.role === 'pod' ? ['pod'] : ['pod', 'endpoints', 'service'];
+    const allowed = SELECTOR_ROLES[k.role];
     const seen = new Set<string>();
     k.selectors.forEach((s, i) => {
       if (!allowed.includes(s.role)) {

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { bearerMatches } from '../federation/auth.js';
+import { bearerMatches } from '../../common/http/bearer.js';
 import { HttpError } from '../../common/http/http-error.js';
 
 /**

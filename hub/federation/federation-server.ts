@@ -6,7 +6,7 @@ import { FederationError } from '../../common/federation/errors.js';
 import type { Delta, Sync } from '../../common/federation/messages.js';
 import type { HubState, MergeStats } from '../state/hub-state.js';
 import type { Source } from '../state/sources.js';
-import { bearerMatches } from './auth.js';
+import { bearerMatches } from '../../common/http/bearer.js';
 import { Session } from './session.js';
 import { SYNC_ADMISSION_DEFAULTS, SyncAdmission } from './sync-admission.js';
 

@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A small Kubernetes API server for discovery tests, on 127.0.0.1 port 0 (HTTP, or HTTPS when given
- * a key pair). It serves what list + watch clients use, for pods, services and endpoints:
- *   GET /api/v1/<resource> and /api/v1/namespaces/<ns>/<resource>
+ * a key pair). It serves what list + watch clients use, for pods, services, endpoints and nodes
+ * (under /api/v1; nodes cluster-wide, with namespace ''), endpointslices (/apis/discovery.k8s.io/v1)
+ * and ingresses (/apis/networking.k8s.io/v1), each only under its own API group:
+ *   GET <group>/<resource> and <group>/namespaces/<ns>/<resource>
  *     ?labelSelector=a=b,c=d (equality only)  ?limit=N&continue=T (paged lists)
  *     ?watch=1&resourceVersion=V&timeoutSeconds=S: newline-delimited JSON events after V, then live
  * Every change gets the next resourceVersion. `compact()` forgets history, so watches from an older
@@ -14,7 +16,10 @@ import type { AddressInfo } from 'node:net';
  * Owned by one test; lives until `close()`.
  */
 
-export type KubeResource = 'pods' | 'services' | 'endpoints';
+export type KubeResource = 'pods' | 'services' | 'endpoints' | 'endpointslices' | 'nodes' | 'ingresses';
+const API_GROUP: Record<KubeResource, string> = {
+  pods: '/api/v1', services: '/api/v1', endpoints: '/api/v1', nodes: '/api/v1', endpointslices: '/apis/discovery.k8s.io/v1', ingresses: '/apis/networking.k8s.io/v1',
+};
 type KubeObject = { metadata: { name: string; namespace: string; labels?: Record<string, string>; resourceVersion?: string } & Record<string, unknown> } & Record<string, unknown>;
 
 interface Event {
@@ -32,7 +37,9 @@ interface Watch {
 }
 
 export class TestKubeApiServer {
-  readonly objects: Record<KubeResource, Map<string, KubeObject>> = { pods: new Map(), services: new Map(), endpoints: new Map() };
+  readonly objects: Record<KubeResource, Map<string, KubeObject>> = {
+    pods: new Map(), services: new Map(), endpoints: new Map(), endpointslices: new Map(), nodes: new Map(), ingresses: new Map(),
+  };
   /** Paths (with query) of every request, and the Authorization header each carried. */
   readonly requests: { path: string; authorization: string | undefined }[] = [];
   /** When set, every request is answered 500 (an API server outage). */
@@ -110,10 +117,12 @@ export class TestKubeApiServer {
     this.requests.push({ path: `${url.pathname}${url.search}`, authorization: req.headers.authorization });
     if (this.fail) return json(res, 500, status(500, 'InternalError', 'the test server is failing'));
     if (this.token !== undefined && req.headers.authorization !== `Bearer ${this.token}`) return json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
-    const match = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/(pods|services|endpoints)$/.exec(url.pathname);
-    if (match === null) return json(res, 404, status(404, 'NotFound', `no route ${url.pathname}`));
-    const namespace = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
-    const resource = match[2] as KubeResource;
+    const match = /^(\/api\/v1|\/apis\/[a-z0-9.]+\/v1)(?:\/namespaces\/([^/]+))?\/(pods|services|endpoints|endpointslices|nodes|ingresses)$/.exec(url.pathname);
+    if (match === null || API_GROUP[match[3] as KubeResource] !== match[1] || (match[3] === 'nodes' && match[2] !== undefined)) {
+      return json(res, 404, status(404, 'NotFound', `no route ${url.pathname}`));
+    }
+    const namespace = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
+    const resource = match[3] as KubeResource;
     const selector = parseSelector(url.searchParams.get('labelSelector') ?? '');
     const matches = (o: KubeObject) => (namespace === undefined || o.metadata.namespace === namespace) && Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v);
     if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') {

@@ -5,16 +5,21 @@
 import * as Sentry from '@sentry/node';
 
 const args = JSON.parse(process.argv[2] ?? '{}');
+// `sent`: what the SDK sent of each event's stack (its last exception's frames), for tests to check against.
+const out = { eventIds: [], flushed: [], sent: [] };
 Sentry.init({
   dsn: args.dsn,
   release: 'test@1.0.0',
   environment: 'test',
   sendDefaultPii: false,
   tracesSampleRate: 0,
+  beforeSend: (event) => {
+    const frames = event.exception?.values?.at(-1)?.stacktrace?.frames ?? [];
+    out.sent.push({ event_id: event.event_id, frames: frames.map(({ function: fn, module, filename, abs_path, package: pkg, in_app }) => ({ function: fn, module, filename, abs_path, package: pkg, in_app })) });
+    return event;
+  },
   ...(args.init ?? {}),
 });
-
-const out = { eventIds: [], flushed: [] };
 
 async function flush() {
   out.flushed.push(await Sentry.flush(5000));
@@ -43,8 +48,40 @@ async function httpScenario() {
   await new Promise((resolve) => server.close(resolve));
 }
 
+/** The error of a fingerprint case, created here so this function is the crash frame. */
+function chargeCard(c) {
+  const err = new Error(c.message);
+  err.name = c.type;
+  return err;
+}
+
+function refundCard(c) {
+  const err = new Error(c.message);
+  err.name = c.type;
+  return err;
+}
+
+/** One event per case, each with its own scope: fingerprint, tags, level, logger, transaction. */
+function fingerprintCases(cases) {
+  for (const c of cases) {
+    Sentry.withScope((scope) => {
+      if (c.fingerprint !== undefined) scope.setFingerprint(c.fingerprint);
+      if (c.tags !== undefined) scope.setTags(c.tags);
+      if (c.level !== undefined) scope.setLevel(c.level);
+      if (c.transaction !== undefined) scope.setTransactionName(c.transaction);
+      if (c.logger !== undefined) scope.addEventProcessor((event) => ({ ...event, logger: c.logger }));
+      if (c.kind === 'message') out.eventIds.push(Sentry.captureMessage(c.message));
+      else out.eventIds.push(Sentry.captureException(c.fn === 'refundCard' ? refundCard(c) : chargeCard(c)));
+    });
+  }
+}
+
 try {
   switch (args.scenario) {
+    case 'fingerprints': {
+      fingerprintCases(args.cases ?? []);
+      break;
+    }
     case 'cause': {
       out.eventIds.push(Sentry.captureException(new Error('checkout failed', { cause: new RangeError('quantity out of range', { cause: new Error('db timeout') }) })));
       break;

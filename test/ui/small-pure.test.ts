@@ -4,7 +4,6 @@ import { encodeSegment } from '../../common/api/v1.js';
 import { parseEvent } from '../../ui/src/api/live-event.js';
 import { seg } from '../../ui/src/api/segment.js';
 import { bytes, count } from '../../ui/src/format/numbers.js';
-import { relativeTime } from '../../ui/src/format/time.js';
 
 describe('seg (the UI path segment encoder)', () => {
   it('encodes exactly like encodeSegment of the API contract', () => {
@@ -27,18 +26,6 @@ describe('parseEvent', () => {
     expect(parseEvent('groups', '{"type":"groups","service":1,"keys":[]}')).toBeNull();
     expect(parseEvent('other', '{"type":"other"}')).toBeNull();
     expect(parseEvent('groups', null)).toBeNull();
-  });
-});
-
-describe('relativeTime', () => {
-  it('says how long ago in the largest whole unit', () => {
-    expect(relativeTime(null, 0)).toBe('never');
-    expect(relativeTime(1_000, 3_000)).toBe('just now');
-    expect(relativeTime(0, 42_000)).toBe('42s ago');
-    expect(relativeTime(60_000, 180_000)).toBe('2m ago');
-    expect(relativeTime(0, 5 * 3_600_000)).toBe('5h ago');
-    expect(relativeTime(0, 3 * 86_400_000 + 5)).toBe('3d ago');
-    expect(relativeTime(120_000, 0)).toBe('in 2m');
   });
 });
 

@@ -2,7 +2,10 @@ import type { KubernetesSdConfig } from '../../../common/config/service.js';
 import { HttpClient } from '../../http/client.js';
 import type { Discoverer, TargetGroup } from '../types.js';
 import { IN_CLUSTER_SERVICE_ACCOUNT_DIR, type KubeConnection, resolveConnection } from './connection.js';
+import { endpointSliceGroup, SERVICE_NAME_LABEL } from './endpointslice-targets.js';
+import type { EndpointSlice, Ingress, Node } from './network-objects.js';
 import type { Endpoints, ObjectOf, Pod, Resource, Service } from './objects.js';
+import { ingressGroup, nodeGroup, serviceGroup } from './role-targets.js';
 import { endpointsGroup, podGroup } from './targets.js';
 import { ResourceWatcher, type WatcherLimits } from './watcher.js';
 
@@ -21,6 +24,19 @@ export interface KubernetesDiscovererOptions extends Partial<WatcherLimits> {
 /** Key of a cluster-wide watch in `#byResource` (a namespace name is never empty). */
 const ALL_NAMESPACES = '';
 
+type Role = KubernetesSdConfig['role'];
+/** What each role watches; the first is the resource its groups are made of. */
+const ROLE_RESOURCES: Record<Role, readonly Resource[]> = {
+  pod: ['pods'],
+  service: ['services'],
+  node: ['nodes'],
+  ingress: ['ingresses'],
+  endpoints: ['endpoints', 'services', 'pods'],
+  endpointslice: ['endpointslices', 'services', 'pods'],
+};
+/** The `selectors[].role` that applies to the watch of each resource. */
+const SELECTOR_ROLE: Record<Resource, string> = { pods: 'pod', services: 'service', endpoints: 'endpoints', endpointslices: 'endpointslice', nodes: 'node', ingresses: 'ingress' };
+
 export const KUBERNETES_DISCOVERY_DEFAULTS = {
   id: 'kubernetes',
   updateDelayMs: 1_000,
@@ -34,10 +50,12 @@ export const KUBERNETES_DISCOVERY_DEFAULTS = {
 } as const;
 
 /**
- * One `kubernetes_sd_configs` entry, roles `pod` and `endpoints`, through the API server with list +
- * watch (see ResourceWatcher). Role pod watches pods; role endpoints watches endpoints, services
- * (for `__meta_kubernetes_service_*`) and pods (for the pod labels of pod-backed addresses), in each
- * configured namespace or in all. Groups are "<id>/pod/<ns>/<name>" or "<id>/endpoints/<ns>/<name>".
+ * One `kubernetes_sd_configs` entry, roles `pod`, `service`, `node`, `ingress`, `endpoints` and
+ * `endpointslice`, through the API server with list + watch (see ResourceWatcher). Roles pod,
+ * service, node and ingress watch their own resource (nodes cluster-wide); roles endpoints and
+ * endpointslice also watch services (for `__meta_kubernetes_service_*`) and pods (for the pod labels
+ * of pod-backed addresses), in each configured namespace or in all. Groups are
+ * "<id>/<pod|svc|node|ingress|endpoints|endpointslice>/<ns>/<name>" (nodes: "<id>/node/<name>").
  *
  * The first update goes out once every watch has listed (or failed to); then changes are coalesced
  * and sent at most every `updateDelayMs`. While the API server is unreachable the last known objects,
@@ -49,10 +67,12 @@ export class KubernetesDiscoverer implements Discoverer {
   readonly #watchers: ResourceWatcher<Resource>[] = [];
   /** resource -> namespace (ALL_NAMESPACES for a cluster-wide watch) -> its watcher. */
   readonly #byResource = new Map<Resource, Map<string, ResourceWatcher<Resource>>>();
+  /** Groups by "<resource>/<object key>" of the object they are made of. */
   readonly #groups = new Map<string, TargetGroup>();
-  /** Endpoints keys ("ns/name") that read each pod ("ns/name"), to rebuild them when the pod changes. */
+  /** Endpoints or EndpointSlice keys ("ns/name") that read each pod ("ns/name"), to rebuild them when the pod changes. */
   readonly #podReaders = new Map<string, Set<string>>();
-  readonly #dirtyEndpoints = new Set<string>();
+  /** Endpoints or EndpointSlices ("ns/name") whose group must be rebuilt. */
+  readonly #dirty = new Set<string>();
   #client: HttpClient | undefined;
   #update: ((groups: readonly TargetGroup[]) => void) | undefined;
   #onError: (err: Error) => void = () => {};
@@ -87,6 +107,7 @@ export class KubernetesDiscoverer implements Discoverer {
   }
 
   #namespaces(connection: KubeConnection): (string | undefined)[] {
+    if (this.#config.role === 'node') return [undefined]; // nodes are not in namespaces
     const names = new Set(this.#config.namespaces?.names ?? []);
     if (this.#config.namespaces?.own_namespace === true) {
       if (connection.ownNamespace === undefined) this.#onError(new Error('kubernetes_sd_configs: own_namespace is set but the agent\'s namespace is unknown (no service account namespace file)'));
@@ -97,14 +118,13 @@ export class KubernetesDiscoverer implements Discoverer {
 
   #startWatchers(connection: KubeConnection): void {
     if (this.#stopped) return;
-    const resources: Resource[] = this.#config.role === 'pod' ? ['pods'] : ['endpoints', 'services', 'pods'];
+    const resources = ROLE_RESOURCES[this.#config.role];
     const namespaces = this.#namespaces(connection);
     // Each watch holds a connection for minutes: one per watch, plus room for the lists.
     this.#client = new HttpClient(connection.client, { connections: namespaces.length * resources.length + 2 });
-    const selectorRole = { pods: 'pod', services: 'service', endpoints: 'endpoints' } as const;
     for (const namespace of namespaces) {
       for (const resource of resources) {
-        const selector = this.#config.selectors.find((s) => s.role === selectorRole[resource]);
+        const selector = this.#config.selectors.find((s) => s.role === SELECTOR_ROLE[resource]);
         let synced = false;
         this.#unsynced++;
         const watcher = new ResourceWatcher({
@@ -150,43 +170,62 @@ export class KubernetesDiscoverer implements Discoverer {
   }
 
   #changed(resource: Resource, key: string, object: ObjectOf<Resource> | undefined): void {
-    const id = this.#options.id;
-    if (this.#config.role === 'pod') {
-      const source = `${id}/pod/${key}`;
-      if (object === undefined) this.#groups.delete(source);
-      else this.#groups.set(source, prefixed(id, podGroup(object as Pod, this.#options.maxTargetsPerGroup)));
-    } else if (resource === 'endpoints') {
-      this.#dirtyEndpoints.add(key);
+    const role = this.#config.role;
+    const primary = ROLE_RESOURCES[role][0] as Resource;
+    if (role !== 'endpoints' && role !== 'endpointslice') {
+      const max = this.#options.maxTargetsPerGroup;
+      const id = `${resource}/${key}`;
+      if (object === undefined) this.#groups.delete(id);
+      else if (role === 'pod') this.#groups.set(id, prefixed(this.#options.id, podGroup(object as Pod, max)));
+      else if (role === 'service') this.#groups.set(id, prefixed(this.#options.id, serviceGroup(object as Service, max)));
+      else if (role === 'node') this.#groups.set(id, prefixed(this.#options.id, nodeGroup(object as Node)));
+      else this.#groups.set(id, prefixed(this.#options.id, ingressGroup(object as Ingress, max)));
+    } else if (resource === primary) {
+      this.#dirty.add(key);
     } else if (resource === 'services') {
-      this.#dirtyEndpoints.add(key); // the Endpoints of the same name carry its labels
+      if (role === 'endpoints') this.#dirty.add(key); // the Endpoints of the same name carry its labels
+      else this.#markSlicesOf(key);
     } else {
-      for (const eps of this.#podReaders.get(key) ?? []) this.#dirtyEndpoints.add(eps);
+      for (const reader of this.#podReaders.get(key) ?? []) this.#dirty.add(reader);
     }
     this.#schedule();
   }
 
-  #rebuildEndpoints(): void {
-    for (const key of this.#dirtyEndpoints) {
-      const source = `${this.#options.id}/endpoints/${key}`;
-      const namespace = key.slice(0, key.indexOf('/'));
-      const eps = this.#store('endpoints', namespace)?.get(key) as Endpoints | undefined;
+  /** The EndpointSlices of a service ("ns/name"), by their `kubernetes.io/service-name` label. */
+  #markSlicesOf(serviceKey: string): void {
+    const slash = serviceKey.indexOf('/');
+    const namespace = serviceKey.slice(0, slash);
+    const name = serviceKey.slice(slash + 1);
+    for (const [key, slice] of this.#store('endpointslices', namespace) ?? []) {
+      if (key.startsWith(`${namespace}/`) && (slice as EndpointSlice).metadata.labels?.[SERVICE_NAME_LABEL] === name) this.#dirty.add(key);
+    }
+  }
+
+  #rebuildLinked(): void {
+    const primary = ROLE_RESOURCES[this.#config.role][0] as Resource;
+    const ctx = {
+      service: (ns: string, n: string) => this.#store('services', ns)?.get(`${ns}/${n}`) as Service | undefined,
+      pod: (ns: string, n: string) => this.#store('pods', ns)?.get(`${ns}/${n}`) as Pod | undefined,
+    };
+    for (const key of this.#dirty) {
+      const id = `${primary}/${key}`;
+      const object = this.#store(primary, key.slice(0, key.indexOf('/')))?.get(key);
       for (const readers of this.#podReaders.values()) readers.delete(key);
-      if (eps === undefined) {
-        this.#groups.delete(source);
+      if (object === undefined) {
+        this.#groups.delete(id);
         continue;
       }
-      const built = endpointsGroup(eps, {
-        service: (ns, n) => this.#store('services', ns)?.get(`${ns}/${n}`) as Service | undefined,
-        pod: (ns, n) => this.#store('pods', ns)?.get(`${ns}/${n}`) as Pod | undefined,
-      }, this.#options.maxTargetsPerGroup);
+      const built = primary === 'endpoints'
+        ? endpointsGroup(object as Endpoints, ctx, this.#options.maxTargetsPerGroup)
+        : endpointSliceGroup(object as EndpointSlice, ctx, this.#options.maxTargetsPerGroup);
       for (const pod of built.pods) {
         let readers = this.#podReaders.get(pod);
         if (readers === undefined) this.#podReaders.set(pod, (readers = new Set()));
         readers.add(key);
       }
-      this.#groups.set(source, prefixed(this.#options.id, built.group));
+      this.#groups.set(id, prefixed(this.#options.id, built.group));
     }
-    this.#dirtyEndpoints.clear();
+    this.#dirty.clear();
     for (const [pod, readers] of this.#podReaders) if (readers.size === 0) this.#podReaders.delete(pod);
   }
 
@@ -195,7 +234,7 @@ export class KubernetesDiscoverer implements Discoverer {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#stopped) return;
-      this.#rebuildEndpoints();
+      this.#rebuildLinked();
       this.#update?.([...this.#groups.values()]);
     }, this.#options.updateDelayMs);
     this.#timer.unref();

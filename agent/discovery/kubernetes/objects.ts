@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EndpointSliceSchema, IngressSchema, NodeSchema } from './network-objects.js';
 
 /**
  * The parts of Kubernetes objects that discovery reads. Parsing keeps only these fields (zod strips
@@ -56,7 +57,18 @@ export const PodSchema = z.object({
 });
 export type Pod = z.infer<typeof PodSchema>;
 
-export const ServiceSchema = z.object({ metadata: ObjectMetaSchema });
+export const ServiceSchema = z.object({
+  metadata: ObjectMetaSchema,
+  spec: z
+    .object({
+      type: z.string().nullish(),
+      clusterIP: z.string().nullish(),
+      externalName: z.string().nullish(),
+      loadBalancerIP: z.string().nullish(),
+      ports: z.array(z.object({ name: z.string().nullish(), port: z.number().int(), protocol: z.string().nullish() })).nullish().catch(undefined),
+    })
+    .default({}),
+});
 export type Service = z.infer<typeof ServiceSchema>;
 
 const EndpointAddressSchema = z.object({
@@ -85,8 +97,21 @@ export const RESOURCES = {
   pods: PodSchema,
   services: ServiceSchema,
   endpoints: EndpointsSchema,
+  endpointslices: EndpointSliceSchema,
+  nodes: NodeSchema,
+  ingresses: IngressSchema,
 } as const;
 export type Resource = keyof typeof RESOURCES;
+
+/** Where each resource is served: its API group path, and whether it lives in namespaces. */
+export const RESOURCE_PATHS: Record<Resource, { readonly api: string; readonly namespaced: boolean }> = {
+  pods: { api: '/api/v1', namespaced: true },
+  services: { api: '/api/v1', namespaced: true },
+  endpoints: { api: '/api/v1', namespaced: true },
+  endpointslices: { api: '/apis/discovery.k8s.io/v1', namespaced: true },
+  nodes: { api: '/api/v1', namespaced: false },
+  ingresses: { api: '/apis/networking.k8s.io/v1', namespaced: true },
+};
 export type ObjectOf<R extends Resource> = z.infer<(typeof RESOURCES)[R]>;
 
 /** "namespace/name": the key of an object in a watcher's store. */

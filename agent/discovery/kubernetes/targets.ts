@@ -6,7 +6,7 @@ import type { Endpoints, Pod, Service } from './objects.js';
  * the same labels and targets as Prometheus' pod and endpoints roles, so relabel rules carry over).
  */
 
-const META = '__meta_kubernetes_';
+export const META = '__meta_kubernetes_';
 
 /** Prometheus' strutil.SanitizeLabelName: anything but [a-zA-Z0-9_] becomes "_". */
 export function sanitizeLabelName(name: string): string {
@@ -14,11 +14,11 @@ export function sanitizeLabelName(name: string): string {
 }
 
 /** Like Go's net.JoinHostPort: "10.0.0.1:80", "[fd00::1]:80". */
-function joinHostPort(host: string, port: number | string): string {
+export function joinHostPort(host: string, port: number | string): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function addMapLabels(out: LabelSet, prefix: string, kind: 'label' | 'annotation', map: Record<string, string> | null | undefined): void {
+export function addMapLabels(out: LabelSet, prefix: string, kind: 'label' | 'annotation', map: Record<string, string> | null | undefined): void {
   for (const [name, value] of Object.entries(map ?? {})) {
     const s = sanitizeLabelName(name);
     out[`${prefix}${kind}_${s}`] = value;
@@ -49,7 +49,7 @@ export function podLabels(pod: Pod): LabelSet {
 }
 
 /** Containers and init containers, with whether each is an init container and its container id. */
-function containersOf(pod: Pod) {
+export function containersOf(pod: Pod) {
   const regular = pod.spec.containers.map((c) => ({ c, init: false, id: pod.status.containerStatuses?.find((s) => s.name === c.name)?.containerID ?? '' }));
   const init = (pod.spec.initContainers ?? []).map((c) => ({ c, init: true, id: pod.status.initContainerStatuses?.find((s) => s.name === c.name)?.containerID ?? '' }));
   return [...regular, ...init];
@@ -91,7 +91,7 @@ export function podGroup(pod: Pod, maxTargets: number): TargetGroup {
 }
 
 /** The labels of the service of an Endpoints object (same namespace and name). */
-function serviceLabels(service: Service): LabelSet {
+export function serviceLabels(service: Service): LabelSet {
   const p = `${META}service_`;
   const out: LabelSet = { [`${p}name`]: service.metadata.name };
   addMapLabels(out, p, 'label', service.metadata.labels);

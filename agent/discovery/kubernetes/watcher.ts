@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { backoffDelay } from '../../../common/backoff.js';
 import type { HttpClient } from '../../http/client.js';
 import { describe, getJson, GetJsonError } from '../../http/get-json.js';
-import { objectKey, type ObjectOf, RESOURCES, type Resource } from './objects.js';
+import { objectKey, type ObjectOf, RESOURCE_PATHS, RESOURCES, type Resource } from './objects.js';
 
 export interface WatcherOptions<R extends Resource> {
   readonly baseUrl: string;
@@ -92,7 +92,8 @@ export class ResourceWatcher<R extends Resource> {
 
   #url(params: Record<string, string>): string {
     const { baseUrl, namespace, resource, labelSelector, fieldSelector } = this.#options;
-    const path = namespace === undefined ? `/api/v1/${resource}` : `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}`;
+    const { api, namespaced } = RESOURCE_PATHS[resource];
+    const path = namespace === undefined || !namespaced ? `${api}/${resource}` : `${api}/namespaces/${encodeURIComponent(namespace)}/${resource}`;
     const query = new URLSearchParams(params);
     if (labelSelector) query.set('labelSelector', labelSelector);
     if (fieldSelector) query.set('fieldSelector', fieldSelector);

@@ -5,6 +5,7 @@ import type { Limits } from '../../../common/limits.js';
 import { type DropReason, parseClientPayload } from '../../wire/client-payload.js';
 import type { ObservationSink } from '../../aggregate/ingest-sink.js';
 import { HttpError } from '../../../common/http/http-error.js';
+import { bearerOrBasicMatches } from '../../../common/http/bearer.js';
 import { PushRequestSchema, PushServiceSchema } from './push-schema.js';
 import { readBody } from './read-body.js';
 
@@ -23,6 +24,8 @@ export interface PushRoutesDeps {
   readonly maxServices: number;
   /** Services from the config; pushing to them never counts against `maxServices`. */
   readonly configuredServices: ReadonlySet<string>;
+  /** `agent.push.tokens`: when not empty, a push needs one of them (Bearer, or Basic password), else 401. */
+  readonly tokens?: readonly string[];
   readonly logger: Logger;
   /** Every push, by result ("ok" or the error code), with the bytes received. */
   readonly onPush?: (service: string, result: string, bytes: number) => void;
@@ -42,18 +45,26 @@ export function pushOrigin(service: string, targetUuid: string): string {
  * cumulative semantics, so pushing the same state twice adds nothing and a client that restarts
  * (smaller totals) counts from zero again. Hence `target_uuid` is required (400 without it).
  * Bodies are bounded (`limits.bodyBytes`, compressed and decompressed), validated with zod, and
- * refused with `{error: {code, message}}`. Owned by the agent's HTTP app.
+ * refused with `{error: {code, message}}`. With `tokens`, a push without one of them is answered 401
+ * before its body is read. Owned by the agent's HTTP app.
  */
 export function pushRoutes(deps: PushRoutesDeps): Router {
   const router = new Router();
   const pushedServices = new Set<string>();
   const now = deps.now ?? Date.now;
+  const tokens = deps.tokens ?? [];
 
   const accept = async (ctx: Context, rawService: string) => {
     let bytes = 0;
     // The metrics label: a refused name must not become a series of its own (cardinality).
     let label = '(refused)';
     try {
+      if (tokens.length > 0 && !bearerOrBasicMatches(ctx.get('authorization') || undefined, tokens)) {
+        ctx.set('WWW-Authenticate', 'Bearer realm="crowsnest push"');
+        throw new HttpError(401, 'unauthorized', ctx.get('authorization') === ''
+          ? 'this agent requires a push token (Authorization: Bearer <token>, or the token as the password of the push URL)'
+          : 'the push token is not one of agent.push.tokens');
+      }
       const name = PushServiceSchema.safeParse(rawService);
       if (!name.success) throw new HttpError(400, 'invalid_service', name.error.issues[0]?.message ?? 'invalid service name');
       const service = name.data;
@@ -95,7 +106,7 @@ export function pushRoutes(deps: PushRoutesDeps): Router {
       if (err instanceof HttpError) {
         deps.onPush?.(label, err.code, bytes);
         // Do not read the rest of a body that is too large: close the connection after answering.
-        if (err.status === 413) ctx.set('Connection', 'close');
+        if (err.status === 413 || err.status === 401) ctx.set('Connection', 'close');
         deps.logger.debug({ service: rawService.slice(0, 256), code: err.code, err: err.message }, 'push refused');
       }
       throw err;

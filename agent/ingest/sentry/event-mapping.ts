@@ -5,6 +5,7 @@ import type { Severity } from '../../../common/severity.js';
 import { parseTimestamp } from '../../../common/time.js';
 import { type ClientError, type ClientOccurrence, toRfc3339 } from '../../../common/wire/client-format.js';
 import { causeChain } from './exception-chain.js';
+import { tagsOf } from './fingerprint-variables.js';
 import { groupingComponents, groupingKey } from './grouping.js';
 import { FrameSchema, type SentryEvent, type SentryException, type SentryRequest, ThreadSchema } from './sentry-schema.js';
 
@@ -94,7 +95,16 @@ export function mapSentryEvent(event: SentryEvent, receivedAt: number, limits: L
   const chain = typed || (template === undefined && exceptions.length > 0)
     ? exceptions.map((exception, i) => ({ className: classes[i] as string, exception }))
     : [];
-  const components = groupingComponents(event.fingerprint, { chain, messageTemplate: template, transaction: event.transaction ?? undefined });
+  const variables = event.fingerprint === null || event.fingerprint === undefined ? undefined : {
+    exception: exceptions[0],
+    frames: exceptions[0]?.stacktrace?.frames ?? messageStackFrames(event),
+    transaction: event.transaction ?? undefined,
+    level: event.level ?? undefined,
+    logger: event.logger ?? undefined,
+    message: messageText,
+    tags: tagsOf(event.tags),
+  };
+  const components = groupingComponents(event.fingerprint, { chain, messageTemplate: template, transaction: event.transaction ?? undefined, ...(variables === undefined ? {} : { variables }) });
   const key = groupingKey(error.class, components);
 
   let timestamp = parseTimestamp(event.timestamp);

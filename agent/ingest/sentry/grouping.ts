@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type FingerprintContext, fingerprintVariable, resolveFingerprintVariable } from './fingerprint-variables.js';
 import { FrameSchema, type SentryException, type SentryFrame } from './sentry-schema.js';
 
 /** Frames of one exception that take part in grouping (the newest ones when there are more). */
@@ -14,9 +15,13 @@ export interface GroupingInput {
   readonly messageTemplate: string | undefined;
   /** Used only for an event with neither exception nor message. */
   readonly transaction: string | undefined;
+  /** What the fingerprint's other variables (`{{ transaction }}`, `{{ tags.NAME }}`, ...) are filled in from. */
+  readonly variables?: FingerprintContext;
 }
 
-const DEFAULT_VARIABLE = /^\{\{\s*default\s*\}\}$/i;
+const NO_VARIABLES: FingerprintContext = {
+  exception: undefined, frames: undefined, transaction: undefined, level: undefined, logger: undefined, message: undefined, tags: new Map(),
+};
 
 /**
  * The default grouping's components (see README.md): for an exception event, each exception of the
@@ -44,15 +49,19 @@ export function defaultComponents(input: GroupingInput): string[] {
 
 /**
  * The components of an event: its `fingerprint` when it has one, each `{{ default }}` replaced by the
- * default components; the default components otherwise.
- * Example: fingerprint ['{{ default }}', 'tenant-7'] -> [...default components, 'fp:tenant-7'].
+ * default components and every other Sentry variable by its value (fingerprint-variables.ts; an
+ * unknown variable stays literal text, as in Sentry); the default components otherwise.
+ * Example: fingerprint ['{{ default }}', 'tenant-7'] -> [...default components, 'fp:tenant-7'];
+ * ['{{ level }}'] on a warning -> ['fp:warning'].
  */
 export function groupingComponents(fingerprint: readonly (string | number | boolean)[] | null | undefined, input: GroupingInput): string[] {
   if (fingerprint === null || fingerprint === undefined || fingerprint.length === 0) return defaultComponents(input);
   const out: string[] = [];
   for (const value of fingerprint) {
     const text = String(value);
-    if (DEFAULT_VARIABLE.test(text)) out.push(...defaultComponents(input));
+    const variable = fingerprintVariable(text);
+    if (variable === 'default') out.push(...defaultComponents(input));
+    else if (variable !== undefined) out.push(`fp:${resolveFingerprintVariable(variable, input.variables ?? NO_VARIABLES) ?? text}`);
     else out.push(`fp:${text}`);
   }
   return out;

@@ -4,6 +4,7 @@ import type { HubState } from '../../state/hub-state.js';
 import type { UserActions } from '../../store/user-actions.js';
 import { HttpError } from '../../../common/http/http-error.js';
 import { type AlertHistory, alertRoutes } from './alerts/routes.js';
+import { allErrorRoutes } from './errors/all-routes.js';
 import { errorRoutes } from './errors/routes.js';
 import type { LiveStream } from './events/live-stream.js';
 import { eventRoutes } from './events/routes.js';
@@ -22,11 +23,11 @@ export interface V1Deps {
 }
 
 /**
- * `/api/v1/`: one router per resource (services, errors, sources, targets, events, alerts). Wrong methods
+ * `/api/v1/`: one router per resource (services, errors of a service and of all, sources, targets, events, alerts). Wrong methods
  * answer 405 and unknown paths under /api/v1 a JSON 404, both in the v1 error shape.
  */
 export function v1Middleware(deps: V1Deps): ((ctx: Context, next: Next) => Promise<void>)[] {
-  const routers: Router[] = [serviceRoutes(deps), errorRoutes(deps), sourceRoutes(deps), targetRoutes(deps), eventRoutes(deps), alertRoutes(deps)];
+  const routers: Router[] = [serviceRoutes(deps), errorRoutes(deps), allErrorRoutes(deps), sourceRoutes(deps), targetRoutes(deps), eventRoutes(deps), alertRoutes(deps)];
   // First, so it sees what every router below answered (a 405 passes through it).
   const out: ((ctx: Context, next: Next) => Promise<void>)[] = [
     async (ctx, next) => {

@@ -295,7 +295,7 @@ describe('KubernetesDiscoverer', () => {
 
 describe('kubernetes_sd_configs config', () => {
   it.each([
-    [{ role: 'node' }, 'role "node" is not supported; expected "pod" or "endpoints"'],
+    [{ role: 'nodes' }, 'role "nodes" is not supported; expected one of "pod", "service", "endpoints", "endpointslice", "node", "ingress"'],
     [{ role: 'pod', api_server: 'http://a', kubeconfig_file: 'k' }, 'at most one of "api_server" and "kubeconfig_file" may be set'],
     [{ role: 'pod', selectors: [{ role: 'service', label: 'a=b' }] }, 'role pod supports only pod selectors'],
     [{ role: 'pod', kubeconfig_file: 'k', authorization: { credentials: 'x' } }, 'the kubeconfig file holds the TLS and authentication settings; remove tls_config, authorization and basic_auth'],

@@ -146,7 +146,7 @@ describe('parseConfig', () => {
           ...SCRAPE_DEFAULTS,
         }],
         imports: [],
-        push: { default_service: 'push', max_services: 100 },
+        push: { default_service: 'push', max_services: 100, tokens: [] },
         flush_interval: 1_000,
         samples_per_group: 10,
         origin_ttl: 3_600_000,

@@ -76,7 +76,8 @@ export interface ErrorListParams {
   readonly cursor: string | null;
 }
 
-export function errorListPath(service: string, p: ErrorListParams): string {
+/** The query string of an error list (a service's, or every service's). */
+function errorListQuery(p: ErrorListParams): string {
   const query = new URLSearchParams();
   if (p.q.trim() !== '') query.set('q', p.q.trim().slice(0, 1000));
   if (p.severity !== '' && p.severity !== undefined) query.set('severity', p.severity);
@@ -85,7 +86,16 @@ export function errorListPath(service: string, p: ErrorListParams): string {
   query.set('order', p.order);
   query.set('limit', String(p.limit));
   if (p.cursor !== null) query.set('cursor', p.cursor);
-  return `api/v1/services/${seg(service)}/errors?${query.toString()}`;
+  return query.toString();
+}
+
+export function errorListPath(service: string, p: ErrorListParams): string {
+  return `api/v1/services/${seg(service)}/errors?${errorListQuery(p)}`;
+}
+
+/** `GET /api/v1/errors`: the list over every service, same parameters. */
+export function allErrorsPath(p: ErrorListParams): string {
+  return `api/v1/errors?${errorListQuery(p)}`;
 }
 
 /** The hub's /api/v1 (shapes in common/api/v1.ts). */
@@ -93,6 +103,7 @@ export const api = {
   services: (signal?: AbortSignal) => request<ServicesResponse>('GET', 'api/v1/services', signal),
   service: (name: string, signal?: AbortSignal) => request<ServiceDetailResponse>('GET', `api/v1/services/${seg(name)}`, signal),
   errors: (service: string, params: ErrorListParams, signal?: AbortSignal) => request<ErrorListResponse>('GET', errorListPath(service, params), signal),
+  allErrors: (params: ErrorListParams, signal?: AbortSignal) => request<ErrorListResponse>('GET', allErrorsPath(params), signal),
   error: (service: string, key: string, signal?: AbortSignal) =>
     request<ErrorGroupResponse>('GET', `api/v1/services/${seg(service)}/errors/${seg(key)}`, signal),
   setResolved: (service: string, key: string, resolved: boolean) =>

@@ -1,11 +1,11 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
-import { localTime, parseTime, relativeTime } from '../format/time.js';
+import { describeRelative, localTime, NOW_REFRESH_MS, parseTime } from '../format/time.js';
 
 const NowContext = createContext(Date.now());
 
 /** Re-renders relative times every `everyMs` so "5s ago" does not freeze on a quiet page. */
-export function NowProvider({ everyMs = 10_000, children }: { everyMs?: number; children: ComponentChildren }) {
+export function NowProvider({ everyMs = NOW_REFRESH_MS, children }: { everyMs?: number; children: ComponentChildren }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const timer = window.setInterval(() => setNow(Date.now()), everyMs);
@@ -16,14 +16,23 @@ export function NowProvider({ everyMs = 10_000, children }: { everyMs?: number; 
 
 export const useNow = (): number => useContext(NowContext);
 
-/** "3m ago", with the local and UTC times on hover. */
+/**
+ * "3m ago", with the local and UTC times on hover. A time just past the page's clock (a live update
+ * between two clock refreshes) reads "just now"; one well ahead of this browser's clock is marked
+ * (class `future`, a ⚠ and a title saying a clock is skewed).
+ */
 export function Ago({ iso }: { iso: string | null | undefined }) {
   const now = useNow();
   const ms = parseTime(iso);
-  const text = relativeTime(ms, now);
+  const { text, future } = describeRelative(ms, now);
+  const when = ms === null ? 'unknown' : `${localTime(ms)} (local)\n${new Date(ms).toISOString()}`;
   return (
-    <time dateTime={iso ?? undefined} title={ms === null ? 'unknown' : `${localTime(ms)} (local)\n${new Date(ms).toISOString()}`}>
-      {text}
+    <time
+      dateTime={iso ?? undefined}
+      class={future ? 'future' : undefined}
+      title={future ? `${when}\nAhead of this browser's clock: the clock of this computer or of the reporting host is off.` : when}
+    >
+      {future ? `⚠ ${text}` : text}
     </time>
   );
 }

@@ -5,17 +5,42 @@ export function parseTime(iso: string | null | undefined): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
+/** How often the page's clock for relative times is refreshed (NowProvider). */
+export const NOW_REFRESH_MS = 10_000;
+
 /**
- * "12s ago", "5m ago", "3h ago", "4d ago" (or "in 2m" for clocks ahead); "never" when unknown.
- * Example: relativeTime(60_000, 180_000) === '2m ago'.
+ * How far past the page's clock a time may be and still read "just now": the page's clock lags the
+ * real one by up to NOW_REFRESH_MS between refreshes, and a hub's clock may be a few seconds ahead of
+ * a browser's (NTP keeps them within that). Further ahead is a real future time: a skewed clock.
  */
-export function relativeTime(ms: number | null, now: number): string {
-  if (ms === null) return 'never';
+export const FUTURE_TOLERANCE_MS = NOW_REFRESH_MS + 20_000;
+
+/** A relative time: its text, and whether it is a real future time (a skewed clock) to mark. */
+export interface Relative {
+  readonly text: string;
+  readonly future: boolean;
+}
+
+const span = (abs: number): string =>
+  abs < 60_000 ? `${Math.floor(abs / 1000)}s` : abs < 3_600_000 ? `${Math.floor(abs / 60_000)}m` : abs < 86_400_000 ? `${Math.floor(abs / 3_600_000)}h` : `${Math.floor(abs / 86_400_000)}d`;
+
+/**
+ * "just now" from 5s ago to FUTURE_TOLERANCE_MS past `now` (a time just past the page's clock is a
+ * live update, not the future), then "12s ago", "5m ago", "3h ago", "4d ago"; beyond the tolerance
+ * "in 2m", with `future` set so the UI marks it. "never" when unknown.
+ * Example: describeRelative(60_000, 180_000) gives { text: '2m ago', future: false }.
+ */
+export function describeRelative(ms: number | null, now: number, toleranceMs = FUTURE_TOLERANCE_MS): Relative {
+  if (ms === null || !Number.isFinite(ms) || !Number.isFinite(now)) return { text: 'never', future: false };
   const diff = now - ms;
-  const abs = Math.abs(diff);
-  const text = abs < 5_000 ? null : abs < 60_000 ? `${Math.floor(abs / 1000)}s` : abs < 3_600_000 ? `${Math.floor(abs / 60_000)}m` : abs < 86_400_000 ? `${Math.floor(abs / 3_600_000)}h` : `${Math.floor(abs / 86_400_000)}d`;
-  if (text === null) return 'just now';
-  return diff >= 0 ? `${text} ago` : `in ${text}`;
+  if (diff < -toleranceMs) return { text: `in ${span(-diff)}`, future: true };
+  if (diff < 5_000) return { text: 'just now', future: false };
+  return { text: `${span(diff)} ago`, future: false };
+}
+
+/** The text of describeRelative. Example: relativeTime(60_000, 180_000) === '2m ago'. */
+export function relativeTime(ms: number | null, now: number): string {
+  return describeRelative(ms, now).text;
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -14,8 +14,10 @@ export interface ListOptions {
   readonly sort: SortField;
   readonly order: 'asc' | 'desc';
   readonly limit: number;
-  /** Only groups after this position (the previous page's last one). */
+  /** Only groups after this position (the previous page's last one; without a service: the group's own). */
   readonly after?: Position | undefined;
+  /** Groups of several services: the next position names the service too. */
+  readonly acrossServices?: boolean;
 }
 
 export interface ListPage {
@@ -37,31 +39,43 @@ function statusMatches(g: HubGroup, status: StatusFilter): boolean {
   return status === 'unresolved' ? s !== 'resolved' : s === status;
 }
 
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * One page of a service's groups: filtered by status, severity and search terms, ordered by the sort
- * value (ties by key, ascending, in both orders), starting after `after`. One pass over the groups:
+ * One page of groups (a service's, or every service's): filtered by status, severity and search
+ * terms, ordered by the sort value (ties by service, then key, ascending, in both orders), starting
+ * after `after`. One pass over the groups:
  * the page is kept in a bounded heap, so a page costs O(n log limit), never a sort of everything.
  */
 export function listErrors(groups: Iterable<HubGroup>, options: ListOptions): ListPage {
+  return listErrorsOf([groups], options);
+}
+
+/**
+ * listErrors over several collections at once (every service's groups), read with nested loops:
+ * a generator chaining them costs several times the loop itself at 100,000 groups.
+ */
+export function listErrorsOf(parts: Iterable<Iterable<HubGroup>>, options: ListOptions): ListPage {
   const { sort, limit, after, terms, severity, status } = options;
   const sign = options.order === 'asc' ? 1 : -1;
-  /** Negative when (va, ka) comes first. */
-  const compare = (va: number, ka: string, vb: number, kb: string): number => (va !== vb ? sign * (va - vb) : ka < kb ? -1 : ka > kb ? 1 : 0);
-  const heap = new PageHeap<HubGroup>(limit, (a, b) => compare(sortValue(a, sort), a.key, sortValue(b, sort), b.key));
+  /** Negative when (va, sa, ka) comes first. */
+  const compare = (va: number, sa: string, ka: string, vb: number, sb: string, kb: string): number =>
+    va !== vb ? sign * (va - vb) : sa !== sb ? byText(sa, sb) : byText(ka, kb);
+  const heap = new PageHeap<HubGroup>(limit, (a, b) => compare(sortValue(a, sort), a.service, a.key, sortValue(b, sort), b.service, b.key));
   let total = 0;
   let beyond = 0;
-  for (const g of groups) {
+  for (const groups of parts) for (const g of groups) {
     if (severity !== undefined && g.severity !== severity) continue;
     if (!statusMatches(g, status)) continue;
     if (!matchesSearch(g, terms)) continue;
     total++;
-    if (after !== undefined && compare(sortValue(g, sort), g.key, after.value, after.key) <= 0) continue;
+    if (after !== undefined && compare(sortValue(g, sort), g.service, g.key, after.value, after.service ?? g.service, after.key) <= 0) continue;
     beyond++;
     heap.offer(g);
   }
   const items = heap.sorted();
   const last = items[items.length - 1];
-  const next = beyond > limit && last !== undefined ? { value: sortValue(last, sort), key: last.key } : null;
+  const next = beyond > limit && last !== undefined ? { value: sortValue(last, sort), key: last.key, ...(options.acrossServices === true ? { service: last.service } : {}) } : null;
   return { items, total, next };
 }
 

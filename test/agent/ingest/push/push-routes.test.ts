@@ -19,7 +19,7 @@ let base: string;
 let aggregator: Aggregator;
 let pushes: [string, string, number][];
 
-async function start(options: { limits?: Limits; maxServices?: number; configured?: string[] } = {}) {
+async function start(options: { limits?: Limits; maxServices?: number; configured?: string[]; tokens?: string[] } = {}) {
   aggregator = new Aggregator({
     samplesPerGroup: 10, limits: DEFAULT_LIMITS, startMode: 'first-start', startedAt: NOW, startupWindowMs: 0, onChange: () => undefined,
   });
@@ -36,6 +36,7 @@ async function start(options: { limits?: Limits; maxServices?: number; configure
       defaultService: 'push',
       maxServices: options.maxServices ?? 100,
       configuredServices: new Set(options.configured ?? []),
+      tokens: options.tokens ?? [],
       logger,
       now: () => NOW,
       sink: new IngestSink(aggregator),
@@ -193,5 +194,40 @@ describe('push (Periskop push gateway compatibility)', () => {
     expect(await (await fetch(`${base}/-/health`)).text()).toBe('OK');
     const own = (await (await fetch(`${base}/errors`)).json()) as { aggregated_errors: unknown[] };
     expect(own.aggregated_errors).toEqual([]);
+  });
+});
+
+describe('push tokens (agent.push.tokens)', () => {
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const code = (r: { body: Record<string, unknown> }) => (r.body['error'] as { code: string }).code;
+
+  it('answers 401 without a token, with a wrong one and with another scheme, and counts nothing', async () => {
+    await start({ tokens: ['s3cret', 'rotated'] });
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'Bearer ' }, { authorization: 's3cret' }, { authorization: basic('s3cret', '') }, { authorization: 'Basic !!!' }]) {
+      const r = await push('/push/job/errors', payload('u', { a: 1 }), headers);
+      expect(r.status, JSON.stringify(headers)).toBe(401);
+      expect(code(r)).toBe('unauthorized');
+    }
+    expect(count('job', 'a')).toBeUndefined();
+    expect(pushes.every(([service, result]) => service === '(refused)' && result === 'unauthorized')).toBe(true);
+  });
+
+  it('accepts every configured token as Bearer, and as the password of Basic auth (credentials in the URL)', async () => {
+    await start({ tokens: ['s3cret', 'rotated'] });
+    expect((await push('/push/job/errors', payload('u', { a: 1 }), { authorization: 'Bearer s3cret' })).status).toBe(200);
+    expect((await push('/push/job/errors', payload('u', { a: 2 }), { authorization: 'Bearer rotated' })).status).toBe(200);
+    expect((await push('/errors', FIXTURE, { authorization: basic('push', 's3cret') })).status).toBe(200);
+    expect([count('job', 'a'), count('push', 'test')]).toEqual([2, 1]);
+  });
+
+  it('answers 401 before reading the body, so a large unauthenticated body costs nothing', async () => {
+    await start({ tokens: ['s3cret'], limits: { ...DEFAULT_LIMITS, bodyBytes: 1024 } });
+    const res = await fetch(`${base}/errors`, { method: 'POST', body: 'x'.repeat(100_000) });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+  });
+
+  it('needs no token when none is configured', async () => {
+    expect((await push('/errors', FIXTURE)).status).toBe(200);
   });
 });
