@@ -63,12 +63,13 @@ export type TargetsResponse = z.infer<typeof TargetsResponseSchema>;
 
 /**
  * Query of `GET /api/v1/targets`. `q`: case-insensitive substring of service, URL, agent or last
- * error; `health`: down (not up), failing (down, or up with an error), up. Paged by `offset`/`limit`.
+ * error; `health`: up, down (not up), failing (down, or up with an error), ok (up without an error).
+ * Paged by `offset`/`limit`.
  */
 export const TargetsQuerySchema = z.strictObject({
   service: z.string().max(256).optional(),
   q: z.string().max(1000).optional(),
-  health: z.enum(['up', 'down', 'failing']).optional(),
+  health: z.enum(['up', 'down', 'failing', 'ok']).optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(10_000),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
 });
