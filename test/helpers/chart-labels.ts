@@ -14,28 +14,30 @@ export interface DrawnLabels {
  * labels end a tick and a gap left of the plot, x labels are centred on their tick).
  */
 export async function drawnLabels(page: Page): Promise<DrawnLabels[]> {
-  return page.evaluate(() => {
-    const ctx = document.createElement('canvas').getContext('2d');
-    if (ctx === null) throw new Error('no 2d canvas');
-    return [...document.querySelectorAll<HTMLElement>('[data-testid="time-chart"]')].map((box) => {
-      const over = box.querySelector<HTMLElement>('.u-over');
-      const canvas = box.querySelector('canvas');
-      if (over === null || canvas === null) throw new Error('a chart without its plot');
-      ctx.font = box.dataset['axisFont'] ?? '';
-      const plotLeft = over.offsetLeft;
-      const offset = Number(box.dataset['labelOffset']);
-      const y = (JSON.parse(box.dataset['yLabels'] ?? '[]') as string[]).filter((t) => t !== '').map((text) => {
-        const w = ctx.measureText(text).width;
-        return { text, left: plotLeft - offset - w, right: plotLeft - offset };
-      });
-      const x = (JSON.parse(box.dataset['xLabels'] ?? '[]') as [string, number][]).map(([text, centre]) => {
-        const w = ctx.measureText(text).width;
-        return { text, left: centre - w / 2, right: centre + w / 2 };
-      });
-      return { chartWidth: canvas.getBoundingClientRect().width, plotLeft, y, x };
-    });
-  });
+  return page.evaluate(MEASURE) as Promise<DrawnLabels[]>;
 }
+
+/** Runs in the page (plain JavaScript: the tests are type-checked without the DOM library). */
+const MEASURE = `(() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('[data-testid="time-chart"]')].map((box) => {
+    const over = box.querySelector('.u-over');
+    const canvas = box.querySelector('canvas');
+    if (over === null || canvas === null) throw new Error('a chart without its plot');
+    ctx.font = box.dataset.axisFont ?? '';
+    const plotLeft = over.offsetLeft;
+    const offset = Number(box.dataset.labelOffset);
+    const y = JSON.parse(box.dataset.yLabels ?? '[]').filter((t) => t !== '').map((text) => {
+      const w = ctx.measureText(text).width;
+      return { text, left: plotLeft - offset - w, right: plotLeft - offset };
+    });
+    const x = JSON.parse(box.dataset.xLabels ?? '[]').map(([text, centre]) => {
+      const w = ctx.measureText(text).width;
+      return { text, left: centre - w / 2, right: centre + w / 2 };
+    });
+    return { chartWidth: canvas.getBoundingClientRect().width, plotLeft, y, x };
+  });
+})()`;
 
 /** The labels that do not fit inside their chart (empty when none is clipped). */
 export function clippedLabels(charts: readonly DrawnLabels[]): string[] {
