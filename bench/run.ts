@@ -7,6 +7,7 @@ import { latencyBench } from './e2e/latency-bench.js';
 import { apiBench } from './hub/api-bench.js';
 import { mergeBench } from './hub/merge-bench.js';
 import { startupBench } from './hub/startup-bench.js';
+import { uiBench } from './ui/ui-bench.js';
 import { children } from './harness/children.js';
 import type { BenchContext } from './harness/context.js';
 import { repoRoot } from './harness/crowsnest.js';
@@ -21,6 +22,7 @@ const BENCHES: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>
   api: apiBench,
   startup: startupBench,
   latency: latencyBench,
+  ui: uiBench,
 };
 
 /**

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../common/time.js';
+import type { UiScale } from '../ui/scale-spec.js';
 
 /** The benchmarks `npm run bench` knows, in the order they run. */
-export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency'] as const;
+export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'ui'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export type ScaleName = 'small' | 'full';
@@ -44,6 +45,8 @@ export interface BenchOptions {
   };
   readonly api: { readonly bigServiceGroups: number; readonly services: number; readonly groupsPerService: number; readonly requests: number };
   readonly startup: { readonly groups: number; readonly services: number };
+  /** The UI in Chromium against a hub loaded from a snapshot of this fleet (bench/ui/). */
+  readonly ui: UiScale;
   readonly latency: {
     /** The agent's scrape interval (`refresh_interval`). */
     readonly intervalMs: number;
@@ -67,6 +70,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     merge: { sources: 4, services: 4, keysPerService: 500, updatesPerMessage: 500, rounds: 5, e2eSeconds: 3 },
     api: { bigServiceGroups: 5_000, services: 5, groupsPerService: 1_000, requests: 30 },
     startup: { groups: 50_000, services: 20 },
+    ui: { groups: 100_000, services: 200, sources: 100, targets: 10_000, bigServiceGroups: 40_000 },
     latency: { intervalMs: 2_000, probes: 8, roundsPerProbe: 3, background: 24, agents: 4, pollMs: 25 },
   },
   full: {
@@ -76,6 +80,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     merge: { sources: 20, services: 20, keysPerService: 1_000, updatesPerMessage: 1_000, rounds: 10, e2eSeconds: 10 },
     api: { bigServiceGroups: 50_000, services: 50, groupsPerService: 1_000, requests: 200 },
     startup: { groups: 1_000_000, services: 200 },
+    ui: { groups: 1_000_000, services: 200, sources: 100, targets: 10_000, bigServiceGroups: 40_000 },
     latency: { intervalMs: 10_000, probes: 20, roundsPerProbe: 3, background: 60, agents: 4, pollMs: 25 },
   },
 };

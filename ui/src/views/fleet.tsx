@@ -38,7 +38,7 @@ export function FleetView({ fleet }: { fleet: FleetState }) {
           onChange={(q) => navigate({ view: 'fleet', fleet: { ...current.current, q } }, { replace: true })}
           label="Filter the fleet"
           placeholder="Filter agents, hubs and targets by name, label, service, URL or error…"
-          delayMs={120}
+          delayMs={0}
           testId="fleet-filter"
         />
       </div>
