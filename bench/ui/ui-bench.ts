@@ -99,13 +99,16 @@ export async function uiBench(ctx: BenchContext): Promise<BenchResult> {
 
     const shots = join(repoRoot(), 'bench', 'results', 'ui');
     await mkdir(shots, { recursive: true });
-    for (const [file, hash, ready] of [
-      ['overview.png', '#/?sort=occurrences&order=desc', SERVICES_ROWS],
-      ['service.png', `#/${BIG_SERVICE}`, '[data-testid="error-list"] tbody tr'],
-      ['fleet.png', `#/targets?open=${BIG_SERVICE}`, '[data-testid="healthy-targets"] tbody tr'],
+    for (const [file, hash, ready, scrollTo] of [
+      ['overview.png', '#/?sort=occurrences&order=desc', SERVICES_ROWS, ''],
+      ['service.png', `#/${BIG_SERVICE}`, '[data-testid="error-list"] tbody tr', ''],
+      ['fleet.png', '#/targets', '[data-testid="sources"] tbody tr', ''],
+      ['fleet-targets.png', `#/targets?open=${BIG_SERVICE}`, '[data-testid="healthy-targets"] tbody tr', 'targets-heading'],
     ] as const) {
       const { page } = await timeFirstRows(b, `${base}${hash}`, [ready]);
       await page.getByTestId('live-status').and(page.locator('[data-status="live"]')).waitFor({ timeout: 20_000 });
+      if (scrollTo !== '') await page.getByTestId(scrollTo).evaluate((el) => el.scrollIntoView());
+      await page.mouse.move(0, 0);
       await page.screenshot({ path: join(shots, file) });
       await closePage(page);
     }

@@ -6,6 +6,9 @@ import { bytes, count } from '../format/numbers.js';
 import { duration } from '../format/time.js';
 import { Labels } from './source-breakdown.js';
 
+/** Names in natural order: agent-2 before agent-10. */
+const byName = new Intl.Collator('en', { numeric: true });
+
 /** A connected source silent for longer than this is flagged. */
 const LAG_WARN_MS = 60_000;
 
@@ -54,12 +57,12 @@ const SourceRow = memoRow(
 
 /**
  * Agents and child hubs: connected ones first, those with down targets before the rest, then by
- * name. Last message and message counts are kept across hub restarts (in its snapshot).
+ * name (natural order). Last message and message counts are kept across hub restarts (in its snapshot).
  */
 export function SourcesTable({ items, total }: { items: readonly SourceView[]; total: number }) {
   if (total === 0) return <p class="empty">No agent or child hub has connected to this hub yet.</p>;
   if (items.length === 0) return <p class="empty">No agent or child hub matches the filter.</p>;
-  const sorted = [...items].sort((a, b) => Number(b.connected) - Number(a.connected) || Number(b.targets_down > 0) - Number(a.targets_down > 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...items].sort((a, b) => Number(b.connected) - Number(a.connected) || Number(b.targets_down > 0) - Number(a.targets_down > 0) || byName.compare(a.name, b.name));
   return (
     <table class="grid" data-testid="sources">
       <thead>

@@ -53,7 +53,7 @@ export function FleetView({ fleet }: { fleet: FleetState }) {
       <Loaded data={sources.data} error={sources.error} what="sources">
         {(data) => <SourcesTable items={shown} total={data.items.length} />}
       </Loaded>
-      <h2>Targets</h2>
+      <h2 data-testid="targets-heading">Targets</h2>
       <TargetsByService q={fleet.q} open={fleet.open} onToggle={onToggle} />
     </section>
   );
