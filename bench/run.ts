@@ -8,6 +8,7 @@ import { apiBench } from './hub/api-bench.js';
 import { mergeBench } from './hub/merge-bench.js';
 import { otlpBench } from './agent/otlp-bench.js';
 import { startupBench } from './hub/startup-bench.js';
+import { uiBench } from './ui/ui-bench.js';
 import { children } from './harness/children.js';
 import type { BenchContext } from './harness/context.js';
 import { repoRoot } from './harness/crowsnest.js';
@@ -23,6 +24,7 @@ const BENCHES: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>
   startup: startupBench,
   latency: latencyBench,
   otlp: otlpBench,
+  ui: uiBench,
 };
 
 /**

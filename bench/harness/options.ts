@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../common/time.js';
+import type { UiScale } from '../ui/scale-spec.js';
 
 /** The benchmarks `npm run bench` knows, in the order they run. */
-export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'otlp'] as const;
+export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'otlp', 'ui'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export type ScaleName = 'small' | 'full';
@@ -46,6 +47,8 @@ export interface BenchOptions {
   readonly startup: { readonly groups: number; readonly services: number };
   /** OTLP ingestion: protobuf trace batches of `batchSize` span exceptions, `concurrency` requests at a time. */
   readonly otlp: { readonly batches: number; readonly batchSize: number; readonly groups: number; readonly concurrency: number; readonly warmupBatches: number };
+  /** The UI in Chromium against a hub loaded from a snapshot of this fleet (bench/ui/). */
+  readonly ui: UiScale;
   readonly latency: {
     /** The agent's scrape interval (`refresh_interval`). */
     readonly intervalMs: number;
@@ -70,6 +73,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     api: { bigServiceGroups: 5_000, services: 5, groupsPerService: 1_000, requests: 30 },
     startup: { groups: 50_000, services: 20 },
     otlp: { batches: 120, batchSize: 512, groups: 50, concurrency: 4, warmupBatches: 20 },
+    ui: { groups: 100_000, services: 200, sources: 100, targets: 10_000, bigServiceGroups: 40_000 },
     latency: { intervalMs: 2_000, probes: 8, roundsPerProbe: 3, background: 24, agents: 4, pollMs: 25 },
   },
   full: {
@@ -80,6 +84,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     api: { bigServiceGroups: 50_000, services: 50, groupsPerService: 1_000, requests: 200 },
     startup: { groups: 1_000_000, services: 200 },
     otlp: { batches: 420, batchSize: 512, groups: 200, concurrency: 4, warmupBatches: 20 },
+    ui: { groups: 1_000_000, services: 200, sources: 100, targets: 10_000, bigServiceGroups: 40_000 },
     latency: { intervalMs: 10_000, probes: 20, roundsPerProbe: 3, background: 60, agents: 4, pollMs: 25 },
   },
 };

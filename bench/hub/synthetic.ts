@@ -5,6 +5,7 @@ import { HubState } from '../../hub/state/hub-state.js';
 import { MINUTE_MS } from '../../hub/state/series.js';
 import { adoptSamples } from '../../hub/store/snapshot-v2.js';
 import { benchKinds, type BenchKind } from '../fleet/bench-kinds.js';
+import { addSyntheticFleet, type SyntheticFleetSpec } from './synthetic-fleet.js';
 
 /** An occurrence of `kind` as an agent parses it (the shape the hub holds and ships). */
 export function benchOccurrence(kind: BenchKind, random: () => number, at: number, n: number): Occurrence {
@@ -35,6 +36,8 @@ export interface SyntheticStateSpec {
   readonly withSeries: number;
   readonly now: number;
   readonly seed?: number;
+  /** Scrape targets, source figures and busy service series (none when absent). */
+  readonly fleet?: SyntheticFleetSpec;
 }
 
 /**
@@ -86,6 +89,7 @@ export function syntheticState(spec: SyntheticStateSpec): HubState {
     }
   }
   adoptSamples(state, withSamples);
+  if (spec.fleet !== undefined) addSyntheticFleet(state, spec.fleet, spec.now);
   state.loaded();
   return state;
 }

@@ -15,7 +15,8 @@ import { SeveritySchema } from '../severity.js';
  *   POST /api/v1/services/{name}/errors/{key}/unresolve     ErrorSummary (admin token when configured)
  *   GET  /api/v1/errors?q&severity&status&sort&order&limit&cursor   ErrorListResponse, over every service
  *   GET  /api/v1/sources                                    SourcesResponse
- *   GET  /api/v1/targets?service                            TargetsResponse
+ *   GET  /api/v1/targets?service&q&health&limit&offset      TargetsResponse (paged)
+ *   GET  /api/v1/targets/services?q                         TargetServicesResponse
  *   GET  /api/v1/events                                     Server-Sent Events, LiveEvent
  *   GET  /api/v1/alerts?service&type&limit                  AlertsResponse
  * Errors: `{error: {code, message}}` (ApiErrorBody): 400 bad_request (bad query, cursor or path
@@ -166,58 +167,7 @@ export const ErrorGroupResponseSchema = ErrorSummarySchema.extend({
 });
 export type ErrorGroupResponse = z.infer<typeof ErrorGroupResponseSchema>;
 
-/**
- * An agent or hub feeding this hub: connected directly (`via` empty), or reported by a child hub
- * (`via`: the child hubs it is reached through, nearest this hub first). `last_seq`, `connected_at`,
- * `messages`, `bytes`, `connections`, `anomalies`, `groups`, `groups_refused`, `path` and `version` are known for direct sources
- * only (null, 0 or empty otherwise). Direct sources first, then by route and name.
- */
-export const SourceSchema = z.object({
-  name: z.string(),
-  kind: z.enum(['agent', 'hub']),
-  via: z.array(z.string()),
-  connected: z.boolean(),
-  labels: z.record(z.string(), z.string()),
-  epoch: z.string(),
-  last_seq: z.number().nullable(),
-  connected_at: Iso,
-  last_message_at: Iso,
-  /** ms since the last message (null when never). */
-  lag_ms: z.number().nullable(),
-  targets_up: z.number().int(),
-  targets_down: z.number().int(),
-  messages: z.number().int(),
-  bytes: z.number().int(),
-  connections: z.number().int(),
-  anomalies: z.number().int(),
-  /** Groups this source brought into the hub (its share of hub.limits.groupsPerSource). */
-  groups: z.number().int(),
-  /** New groups of this source refused by the hub's bounds (hub.max_groups, the per-source limit), since start. */
-  groups_refused: z.number().int(),
-  path: z.array(z.string()),
-  version: z.string(),
-});
-export type SourceView = z.infer<typeof SourceSchema>;
-export const SourcesResponseSchema = z.object({ items: z.array(SourceSchema) });
-export type SourcesResponse = z.infer<typeof SourcesResponseSchema>;
-
-export const TargetSchema = z.object({
-  service: z.string(),
-  url: z.string(),
-  agent: z.string(),
-  up: z.boolean(),
-  last_error: z.string(),
-  last_scrape: Iso,
-  duration_ms: z.number(),
-  bytes: z.number(),
-});
-export type TargetView = z.infer<typeof TargetSchema>;
-export const TargetsResponseSchema = z.object({ items: z.array(TargetSchema) });
-export type TargetsResponse = z.infer<typeof TargetsResponseSchema>;
-
-/** Query of `GET /api/v1/targets`. */
-export const TargetsQuerySchema = z.strictObject({ service: z.string().max(256).optional() });
-export type TargetsQuery = z.infer<typeof TargetsQuerySchema>;
+export * from './v1-fleet.js';
 
 /** One notification channel's delivery of an alert. `channel` is its name, never its URL. */
 export const AlertDeliverySchema = z.object({

@@ -8,7 +8,7 @@ import { SeveritySchema } from '../../common/severity.js';
  * what a snapshot holds. Each frame is a msgpack tuple; the first element says which frame it is.
  * Times are bounded to the range of dates, counts to safe integers.
  */
-export const FRAME = { head: 0, service: 1, groups: 2, tail: 3, notify: 4 } as const;
+export const FRAME = { head: 0, service: 1, groups: 2, tail: 3, notify: 4, sourceStats: 5 } as const;
 
 const Labels = z.record(z.string(), z.string());
 const Int = z.number().int();
@@ -27,6 +27,10 @@ export const SavedSourceSchema = z.tuple([
   z.array(WireTargetSchema),
 ]);
 export type SavedSource = z.infer<typeof SavedSourceSchema>;
+
+/** What the Fleet view shows of a direct source, kept across restarts: name, last message at, messages, bytes, connections. */
+export const SavedSourceStatsSchema = z.tuple([z.string(), MsSchema, Nat, Nat, Nat]);
+export type SavedSourceStats = z.infer<typeof SavedSourceStatsSchema>;
 
 export const SavedLineageSchema = z.tuple([Nat, z.string(), z.string(), Labels, z.array(z.string())]);
 export type SavedLineage = z.infer<typeof SavedLineageSchema>;
@@ -61,6 +65,8 @@ export const HeadFrameSchema = z.tuple([z.literal(FRAME.head), z.string(), MsSch
 export const ServiceFrameSchema = z.tuple([z.literal(FRAME.service), z.string(), SavedSeriesSchema]);
 export const GroupsFrameSchema = z.tuple([z.literal(FRAME.groups), z.string(), z.array(z.string()), z.array(z.array(z.string())), z.array(SavedGroupSchema)]);
 export const TailFrameSchema = z.tuple([z.literal(FRAME.tail), z.array(SavedLineageSchema)]);
+/** Sources' message figures (optional: absent in snapshots of older hubs). */
+export const SourceStatsFrameSchema = z.tuple([z.literal(FRAME.sourceStats), z.array(SavedSourceStatsSchema)]);
 /** The notifier's state, read by its own schema (hub/notify/alert.ts). */
 export const NotifyFrameSchema = z.tuple([z.literal(FRAME.notify), z.unknown()]);
 
@@ -69,4 +75,5 @@ export type Frame =
   | z.infer<typeof ServiceFrameSchema>
   | z.infer<typeof GroupsFrameSchema>
   | z.infer<typeof TailFrameSchema>
-  | z.infer<typeof NotifyFrameSchema>;
+  | z.infer<typeof NotifyFrameSchema>
+  | z.infer<typeof SourceStatsFrameSchema>;

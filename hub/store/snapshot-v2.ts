@@ -7,7 +7,7 @@ import type { HubState } from '../state/hub-state.js';
 import { bucketsHeld, pruneSeries, type SeriesData } from '../state/series.js';
 import {
   FRAME, type Frame, GroupsFrameSchema, HeadFrameSchema, NotifyFrameSchema, type SavedGroup, type SavedLineage, type SavedSample, type SavedSeries,
-  type SavedSource, ServiceFrameSchema, TailFrameSchema,
+  type SavedSource, ServiceFrameSchema, SourceStatsFrameSchema, TailFrameSchema,
 } from './snapshot-schema.js';
 
 /**
@@ -16,6 +16,8 @@ import {
  * without building one giant object. Frames, in order:
  *   head     hub id, save time, journal position, sources (taken first: their acked seqs must never be
  *            ahead of the group data that follows, which is only ever newer);
+ *   source stats  each source's last message time and message, byte and connection counts
+ *            (optional: absent in snapshots of older hubs);
  *   service  a service's series, before its groups;
  *   groups   up to GROUPS_PER_FRAME groups of one service, with a frame-local table of classes,
  *            messages and stack traces (identical ones stored once, shared again after loading);
@@ -34,6 +36,7 @@ const PARSERS: Readonly<Record<number, (value: unknown) => Frame>> = {
   [FRAME.groups]: checkedParser(GroupsFrameSchema),
   [FRAME.tail]: checkedParser(TailFrameSchema),
   [FRAME.notify]: checkedParser(NotifyFrameSchema),
+  [FRAME.sourceStats]: checkedParser(SourceStatsFrameSchema),
 };
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -60,6 +63,7 @@ export interface EncodeFigures {
 export function* snapshotFrames(state: HubState, hubId: string, journalFrom: number, now: number, figures: EncodeFigures = { groups: 0, seriesBuckets: 0 }, notify?: unknown): Generator<Buffer> {
   const sources: SavedSource[] = [...state.sources.values()].map((s) => [s.name, s.kind, s.lastEpoch, s.labels, [...s.ackedSeqs], [...s.targets.values()]]);
   yield frame([FRAME.head, hubId, now, journalFrom, sources]);
+  yield frame([FRAME.sourceStats, [...state.sources.values()].map((s) => [s.name, s.lastMessageAt, s.messagesIn, s.bytesIn, s.connections])]);
   for (const [name, groups] of [...state.services]) {
     const series = pruneSeries(state.serviceSeries.get(name) ?? null, now);
     if (series === null) state.serviceSeries.delete(name);
@@ -179,6 +183,16 @@ export function decodeSnapshotV2(payload: Buffer, state: HubState): { hubId: str
       }
       case FRAME.notify:
         notify = f[1];
+        break;
+      case FRAME.sourceStats:
+        for (const [name, lastMessageAt, messages, bytesIn, connections] of f[1]) {
+          const s = state.sources.get(name);
+          if (s === undefined) continue;
+          s.lastMessageAt = lastMessageAt;
+          s.messagesIn = messages;
+          s.bytesIn = bytesIn;
+          s.connections = connections;
+        }
         break;
       case FRAME.tail:
         for (const [id, name, epoch, labels, via] of f[1]) state.lineages.restore({ id, name, epoch, labels, via });

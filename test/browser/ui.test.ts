@@ -344,8 +344,13 @@ describe('web UI in Chromium', { timeout: 120_000 }, () => {
     expect(await source.textContent()).toContain('region=test');
     const shopTargets = page.locator('.target-service[data-service="shop"]');
     await shopTargets.waitFor();
+    // Healthy targets are collapsed until asked for; the choice lands in the address.
+    expect(await shopTargets.textContent()).not.toContain(`http://${shop.address}/errors`);
+    await shopTargets.getByRole('button', { name: 'Show 1 healthy targets' }).click();
+    await shopTargets.getByTestId('healthy-targets').waitFor();
     expect(await shopTargets.textContent()).toContain(`http://${shop.address}/errors`);
     expect(await shopTargets.locator('.health').first().textContent()).toBe('up');
+    expect(new URL(page.url()).hash).toBe('#/targets?open=shop');
 
     // A group first seen now is announced as new, and the history on screen shows it by itself.
     await page.getByRole('link', { name: 'Alerts', exact: true }).click();

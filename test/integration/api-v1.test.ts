@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiErrorBodySchema, encodeSegment, ErrorGroupResponseSchema, ErrorListResponseSchema, ServiceDetailResponseSchema, ServicesResponseSchema,
-  SourcesResponseSchema, TargetsResponseSchema, type ErrorListResponse, type ErrorSummary,
+  SourcesResponseSchema, TargetServicesResponseSchema, TargetsResponseSchema, type ErrorListResponse, type ErrorSummary,
 } from '../../common/api/v1.js';
 import { agentConfig, hubConfig, startHub } from '../helpers/cluster.js';
 import { FixtureTarget } from '../helpers/fixture-target.js';
@@ -177,6 +177,15 @@ describe('API v1', () => {
     const targets = TargetsResponseSchema.parse(await getJson(`${base}/api/v1/targets?service=checkout`));
     expect(targets.items).toMatchObject([{ service: 'checkout', agent: 'agent-v1', up: true, last_error: '' }]);
     expect(TargetsResponseSchema.parse(await getJson(`${base}/api/v1/targets?service=none`)).items).toEqual([]);
+    expect(targets.total).toBe(1);
+    const page = TargetsResponseSchema.parse(await getJson(`${base}/api/v1/targets?q=CHECKOUT&health=up&limit=1&offset=1`));
+    expect(page).toEqual({ items: [], total: 1 });
+    const perService = TargetServicesResponseSchema.parse(await getJson(`${base}/api/v1/targets/services`));
+    expect(perService).toMatchObject({ items: [{ service: 'checkout', up: 1, down: 0, failing: 0, failing_targets: [] }], total: { up: 1, down: 0, failing: 0 } });
+    expect(TargetServicesResponseSchema.parse(await getJson(`${base}/api/v1/targets/services?q=nothing-matches`)).items).toEqual([]);
+    for (const bad of ['targets?limit=0', 'targets?health=sick', 'targets?offset=-1', 'targets/services?nope=1']) {
+      expect((await fetch(`${base}/api/v1/${bad}`)).status).toBe(400);
+    }
   });
 
   it('hides resolved groups by default and lists them under status=resolved', async () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lenientDecode } from '../../ui/src/routing/decode.js';
+import { DEFAULT_FLEET, DEFAULT_OVERVIEW, OVERVIEW_SORTS } from '../../ui/src/routing/list-state.js';
 import { DEFAULT_FILTERS, formatHash, parseHash, type Route } from '../../ui/src/routing/routes.js';
 
 const name = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' });
@@ -14,9 +15,9 @@ const filters = fc.record({
 
 describe('parseHash', () => {
   it('opens the views Periskop links to', () => {
-    expect(parseHash('')).toEqual({ view: 'overview' });
-    expect(parseHash('#/')).toEqual({ view: 'overview' });
-    expect(parseHash('#/targets')).toEqual({ view: 'fleet' });
+    expect(parseHash('')).toEqual({ view: 'overview', list: DEFAULT_OVERVIEW });
+    expect(parseHash('#/')).toEqual({ view: 'overview', list: DEFAULT_OVERVIEW });
+    expect(parseHash('#/targets')).toEqual({ view: 'fleet', fleet: DEFAULT_FLEET });
     expect(parseHash('#/checkout')).toEqual({ view: 'service', service: 'checkout', filters: DEFAULT_FILTERS });
     expect(parseHash('#/checkout/errors/java.lang.NullPointerException%40abc')).toEqual({ view: 'error', service: 'checkout', key: 'java.lang.NullPointerException@abc' });
   });
@@ -69,6 +70,25 @@ describe('parseHash', () => {
   it('reaches a service called "targets" with a trailing slash, since #/targets is the fleet', () => {
     const route: Route = { view: 'service', service: 'targets', filters: DEFAULT_FILTERS };
     expect(formatHash(route)).toBe('#/targets/');
+    expect(parseHash(formatHash(route))).toEqual(route);
+  });
+
+  it("keeps the overview's filter and sort and the fleet's filter and open services in the address", () => {
+    expect(parseHash('#/?q=pay&sort=occurrences&order=desc')).toEqual({ view: 'overview', list: { q: 'pay', sort: 'occurrences', order: 'desc' } });
+    expect(parseHash('#/?sort=<x>&order=up')).toEqual({ view: 'overview', list: DEFAULT_OVERVIEW });
+    expect(parseHash('#/targets?q=refused&open=shop&open=a%2Fb&open=shop')).toEqual({ view: 'fleet', fleet: { q: 'refused', open: ['shop', 'a/b'] } });
+    const list = fc.record({ q: fc.string({ maxLength: 30 }), sort: fc.constantFrom(...OVERVIEW_SORTS), order: fc.constantFrom('asc', 'desc') as fc.Arbitrary<'asc' | 'desc'> });
+    fc.assert(fc.property(list, (l) => {
+      expect(parseHash(formatHash({ view: 'overview', list: l }))).toEqual({ view: 'overview', list: l });
+    }));
+    fc.assert(fc.property(fc.string({ maxLength: 30 }), fc.uniqueArray(name, { maxLength: 4 }), (q, open) => {
+      expect(parseHash(formatHash({ view: 'fleet', fleet: { q, open } }))).toEqual({ view: 'fleet', fleet: { q, open } });
+    }));
+  });
+
+  it('reaches the filtered list of a service called "targets" too', () => {
+    const route: Route = { view: 'service', service: 'targets', filters: { ...DEFAULT_FILTERS, q: 'x' } };
+    expect(formatHash(route)).toBe('#/targets/?q=x');
     expect(parseHash(formatHash(route))).toEqual(route);
   });
 

@@ -3,7 +3,7 @@ import { live } from './api/live.js';
 import { installShortcuts } from './components/keyboard.js';
 import { LiveIndicator } from './components/live-indicator.js';
 import { NowProvider } from './components/now.js';
-import { formatHash, type Route } from './routing/routes.js';
+import { fleetHash, formatHash, overviewHash, type Route } from './routing/routes.js';
 import { navigate, useRoute } from './routing/use-route.js';
 import { AlertsView } from './views/alerts.js';
 import { ErrorView } from './views/error.js';
@@ -33,7 +33,7 @@ function GlobalSearch({ route }: { route: Route }) {
         aria-label="Search the errors of every service"
         value={text}
         onInput={(e) => setText(e.currentTarget.value)}
-        {...(route.view === 'service' || route.view === 'fleet' ? {} : { 'data-search-focus': '' })}
+        {...(route.view === 'service' || route.view === 'fleet' || route.view === 'overview' ? {} : { 'data-search-focus': '' })}
       />
     </form>
   );
@@ -42,9 +42,9 @@ function GlobalSearch({ route }: { route: Route }) {
 function Page({ route }: { route: Route }) {
   switch (route.view) {
     case 'overview':
-      return <OverviewView />;
+      return <OverviewView list={route.list} />;
     case 'fleet':
-      return <FleetView />;
+      return <FleetView fleet={route.fleet} />;
     case 'alerts':
       return <AlertsView />;
     case 'search':
@@ -58,17 +58,17 @@ function Page({ route }: { route: Route }) {
         <section>
           <h1>Nothing here</h1>
           <p>
-            This address does not name a view. <a href={formatHash({ view: 'overview' })}>All services</a>
+            This address does not name a view. <a href={overviewHash()}>All services</a>
           </p>
         </section>
       );
   }
 }
 
-const NAV: { label: string; route: Route; active: (r: Route) => boolean }[] = [
-  { label: 'Services', route: { view: 'overview' }, active: (r) => r.view === 'overview' || r.view === 'service' || r.view === 'error' },
-  { label: 'Fleet', route: { view: 'fleet' }, active: (r) => r.view === 'fleet' },
-  { label: 'Alerts', route: { view: 'alerts' }, active: (r) => r.view === 'alerts' },
+const NAV: { label: string; href: string; active: (r: Route) => boolean }[] = [
+  { label: 'Services', href: overviewHash(), active: (r) => r.view === 'overview' || r.view === 'service' || r.view === 'error' },
+  { label: 'Fleet', href: fleetHash(), active: (r) => r.view === 'fleet' },
+  { label: 'Alerts', href: formatHash({ view: 'alerts' }), active: (r) => r.view === 'alerts' },
 ];
 
 /** The whole UI: header (navigation, global search, live indicator) and the view the hash names. */
@@ -85,12 +85,12 @@ export function App() {
   return (
     <NowProvider>
       <header class="top">
-        <a class="brand" href={formatHash({ view: 'overview' })}>
+        <a class="brand" href={overviewHash()}>
           Crowsnest
         </a>
         <nav class="main-nav" aria-label="Main">
           {NAV.map((n) => (
-            <a key={n.label} href={formatHash(n.route)} aria-current={n.active(route) ? 'page' : undefined}>
+            <a key={n.label} href={n.href} aria-current={n.active(route) ? 'page' : undefined}>
               {n.label}
             </a>
           ))}

@@ -56,6 +56,17 @@ describe('snapshot codec', () => {
     expect(contents(loaded)).toEqual(contents(state));
   });
 
+  it("keeps each source's last message time and message, byte and connection counts for the Fleet view", () => {
+    const { state, now } = populated();
+    const source = state.sources.get('eu-1');
+    if (source === undefined) throw new Error('no source');
+    Object.assign(source, { lastMessageAt: T0 + 42, messagesIn: 1234, bytesIn: 56_789, connections: 3 });
+    const loaded = new HubState({ samplesPerGroup: 5 });
+    decodeSnapshot(encodeSnapshot(state, 'hub-a', 1, now()), loaded);
+    const back = loaded.sources.get('eu-1');
+    expect([back?.lastMessageAt, back?.messagesIn, back?.bytesIn, back?.connections, back?.connected]).toEqual([T0 + 42, 1234, 56_789, 3, false]);
+  });
+
   it('shares identical stack traces again after loading', () => {
     const { state, now } = populated();
     const loaded = new HubState({ samplesPerGroup: 5 });

@@ -43,6 +43,15 @@ describe('snapshot frames are checked by their schemas', () => {
     expect(() => load(head, raw, tail)).toThrow(/is not a list/);
   });
 
+  it('refuses source stats with a negative message count, and loads those of a source it knows', () => {
+    expect(() => load(head, frame([FRAME.sourceStats, [['eu', 1, -1, 0, 0]]]), tail)).toThrow(/\(type 5\) is invalid at 1\.0\.2/);
+    const state = new HubState({ samplesPerGroup: 5 });
+    const withSource = frame([FRAME.head, 'hub-a', 1, 1, [['eu', 'agent', 'e', {}, [], []]]]);
+    decodeSnapshot(Buffer.concat([withSource, frame([FRAME.sourceStats, [['eu', 7, 8, 9, 2], ['unknown', 1, 1, 1, 1]]]), tail]), state);
+    expect(state.sources.get('eu')?.messagesIn).toBe(8);
+    expect(state.sources.has('unknown')).toBe(false);
+  });
+
   it('refuses a head whose sources are malformed', () => {
     expect(() => load(frame([FRAME.head, 'hub-a', 1, 1, [['eu', 'robot', 'e', {}, [], []]]]), tail)).toThrow(/invalid at 4\.0\.1/);
   });

@@ -8,7 +8,9 @@ import type {
   ServiceDetailResponse,
   ServicesResponse,
   SourcesResponseSchema,
-  TargetsResponseSchema,
+  TargetServicesResponse,
+  TargetsQuery,
+  TargetsResponse,
 } from '../../../common/api/v1.js';
 import type { z } from 'zod';
 import { currentAdminToken } from './admin-token.js';
@@ -117,5 +119,13 @@ export const api = {
     const qs = p.toString();
     return request<AlertsResponse>('GET', `api/v1/alerts${qs === '' ? '' : `?${qs}`}`, signal);
   },
-  targets: (signal?: AbortSignal) => request<z.infer<typeof TargetsResponseSchema>>('GET', 'api/v1/targets', signal),
+  /** A page of targets (down and failing first). */
+  targets: (query: Partial<Pick<TargetsQuery, 'service' | 'q' | 'health' | 'limit' | 'offset'>>, signal?: AbortSignal) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') p.set(k, String(v));
+    const qs = p.toString();
+    return request<TargetsResponse>('GET', `api/v1/targets${qs === '' ? '' : `?${qs}`}`, signal);
+  },
+  /** Targets counted per service, with each one's failing targets. */
+  targetServices: (q: string, signal?: AbortSignal) => request<TargetServicesResponse>('GET', `api/v1/targets/services${q.trim() === '' ? '' : `?${new URLSearchParams({ q: q.trim() }).toString()}`}`, signal),
 };

@@ -1,6 +1,7 @@
 import type { ErrorListQuery } from '../../../common/api/v1.js';
 import type { Severity } from '../../../common/severity.js';
 import { lenientDecode } from './decode.js';
+import { DEFAULT_FLEET, DEFAULT_OVERVIEW, type FleetState, formatFleet, formatOverview, type OverviewState, parseFleet, parseOverview } from './list-state.js';
 
 /** What the error list of a service shows; kept in the hash so a view can be shared and reloaded. */
 export interface ListFilters {
@@ -15,13 +16,13 @@ export const DEFAULT_FILTERS: ListFilters = { q: '', severity: '', status: 'unre
 
 /**
  * The views of the UI, addressed by the URL's hash so that any sub-path works and Periskop's links
- * keep working: `#/` services, `#/targets` fleet, `#/{service}` a service's errors,
+ * keep working: `#/` services (`#/?q&sort&order`), `#/targets` fleet (`#/targets?q&open`), `#/{service}` a service's errors,
  * `#/{service}/errors/{encodeURIComponent(key)}` one error. Routes of our own live under `#/-/`
  * (a service cannot be called `-` and be shadowed by them by accident).
  */
 export type Route =
-  | { readonly view: 'overview' }
-  | { readonly view: 'fleet' }
+  | { readonly view: 'overview'; readonly list: OverviewState }
+  | { readonly view: 'fleet'; readonly fleet: FleetState }
   | { readonly view: 'alerts' }
   | { readonly view: 'search'; readonly q: string }
   | { readonly view: 'service'; readonly service: string; readonly filters: ListFilters }
@@ -36,8 +37,8 @@ const SORTS: readonly string[] = ['count', 'last_seen', 'created_at'];
 export function parseHash(hash: string): Route {
   let path = hash.startsWith('#') ? hash.slice(1) : hash;
   if (path.startsWith('/')) path = path.slice(1);
-  if (path === '' || path === '/') return { view: 'overview' };
-  if (path === 'targets' || path === 'targets?') return { view: 'fleet' };
+  if (path === '' || path === '/') return { view: 'overview', list: DEFAULT_OVERVIEW };
+  if (path === 'targets' || path.startsWith('targets?')) return { view: 'fleet', fleet: parseFleet(path.slice('targets?'.length)) };
   if (path === '-/alerts') return { view: 'alerts' };
   if (path === '-/search' || path.startsWith('-/search?')) {
     return { view: 'search', q: new URLSearchParams(path.slice('-/search?'.length)).get('q') ?? '' };
@@ -63,7 +64,7 @@ export function parseHash(hash: string): Route {
 }
 
 function serviceRoute(segment: string, query: string): Route {
-  if (segment === '') return { view: 'overview' };
+  if (segment === '') return { view: 'overview', list: parseOverview(query) };
   return { view: 'service', service: lenientDecode(segment), filters: parseFilters(query) };
 }
 
@@ -97,10 +98,14 @@ export function formatFilters(f: ListFilters): string {
 /** The hash of a route; `parseHash(formatHash(r))` gives `r` back. */
 export function formatHash(route: Route): string {
   switch (route.view) {
-    case 'overview':
-      return '#/';
-    case 'fleet':
-      return '#/targets';
+    case 'overview': {
+      const query = formatOverview(route.list);
+      return query === '' ? '#/' : `#/?${query}`;
+    }
+    case 'fleet': {
+      const query = formatFleet(route.fleet);
+      return query === '' ? '#/targets' : `#/targets?${query}`;
+    }
     case 'alerts':
       return '#/-/alerts';
     case 'search':
@@ -108,7 +113,7 @@ export function formatHash(route: Route): string {
     case 'service': {
       const query = formatFilters(route.filters);
       // `#/targets` is Periskop's targets page; that service's list is reached with a trailing slash.
-      const segment = encodeURIComponent(route.service) + (route.service === 'targets' && query === '' ? '/' : '');
+      const segment = encodeURIComponent(route.service) + (route.service === 'targets' ? '/' : '');
       return `#/${segment}${query === '' ? '' : `?${query}`}`;
     }
     case 'error':
@@ -119,6 +124,8 @@ export function formatHash(route: Route): string {
 }
 
 /** Shorthands for links. */
+export const overviewHash = (list: Partial<OverviewState> = {}): string => formatHash({ view: 'overview', list: { ...DEFAULT_OVERVIEW, ...list } });
+export const fleetHash = (fleet: Partial<FleetState> = {}): string => formatHash({ view: 'fleet', fleet: { ...DEFAULT_FLEET, ...fleet } });
 export const serviceHash = (service: string, filters: Partial<ListFilters> = {}): string =>
   formatHash({ view: 'service', service, filters: { ...DEFAULT_FILTERS, ...filters } });
 export const errorHash = (service: string, key: string): string => formatHash({ view: 'error', service, key });

@@ -8,7 +8,7 @@ import { SeriesChart } from '../components/series-chart.js';
 import { SeverityBadge, StatusBadge } from '../components/severity.js';
 import { TokenPrompt } from '../components/token-prompt.js';
 import { count } from '../format/numbers.js';
-import { formatHash, serviceHash } from '../routing/routes.js';
+import { overviewHash, serviceHash } from '../routing/routes.js';
 import { headline } from './error-table.js';
 import { SampleNavigator } from './sample-navigator.js';
 import { SourceBreakdown } from './source-breakdown.js';
@@ -54,7 +54,7 @@ export function ErrorView({ service, errorKey }: { service: string; errorKey: st
 
   const crumbs = (
     <nav class="crumbs" aria-label="Breadcrumb">
-      <a href={formatHash({ view: 'overview' })}>Services</a> / <a href={serviceHash(service)}>{service}</a> /
+      <a href={overviewHash()}>Services</a> / <a href={serviceHash(service)}>{service}</a> /
     </nav>
   );
 

@@ -7,7 +7,7 @@ import { Ago } from '../components/now.js';
 import { Pager } from '../components/pager.js';
 import { SeriesChart } from '../components/series-chart.js';
 import { count } from '../format/numbers.js';
-import { formatFilters, formatHash, type ListFilters } from '../routing/routes.js';
+import { formatFilters, type ListFilters, overviewHash } from '../routing/routes.js';
 import { navigate } from '../routing/use-route.js';
 import { ErrorTable } from './error-table.js';
 
@@ -49,7 +49,7 @@ export function ServiceView({ service, filters }: { service: string; filters: Li
       <section>
         <h1>{service}</h1>
         <p class="banner">
-          This hub holds no service called “{service}”. <a href={formatHash({ view: 'overview' })}>All services</a>
+          This hub holds no service called “{service}”. <a href={overviewHash()}>All services</a>
         </p>
       </section>
     );
@@ -59,7 +59,7 @@ export function ServiceView({ service, filters }: { service: string; filters: Li
     <section>
       <header class="page-head">
         <nav class="crumbs" aria-label="Breadcrumb">
-          <a href={formatHash({ view: 'overview' })}>Services</a> /
+          <a href={overviewHash()}>Services</a> /
         </nav>
         <h1>{service}</h1>
         {detail.data !== undefined && (

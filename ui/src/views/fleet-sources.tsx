@@ -1,0 +1,89 @@
+import { memoRow } from '../components/memo.js';
+import type { SourceView } from '../../../common/api/v1.js';
+import { Ago } from '../components/now.js';
+import { compactNumber } from '../format/compact.js';
+import { bytes, count } from '../format/numbers.js';
+import { duration } from '../format/time.js';
+import { Labels } from './source-breakdown.js';
+
+/** Names in natural order: agent-2 before agent-10. */
+const byName = new Intl.Collator('en', { numeric: true });
+
+/** A connected source silent for longer than this is flagged. */
+const LAG_WARN_MS = 60_000;
+
+/** Sources whose name, kind, route, labels or version hold `q` (any case). */
+export function filterSources(items: readonly SourceView[], q: string): SourceView[] {
+  const needle = q.trim().toLowerCase();
+  if (needle === '') return [...items];
+  return items.filter((s) =>
+    `${s.name} ${s.kind === 'hub' ? 'child hub' : 'agent'} ${s.via.join(' ')} ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(' ')} ${s.version}`.toLowerCase().includes(needle));
+}
+
+/** One source; re-rendered only when its figures changed. `lag_ms` moves every refresh, so it is left out of the comparison (Ago ticks by itself). */
+const SourceRow = memoRow(
+  function SourceRow({ s }: { s: SourceView }) {
+    const lagging = s.connected && s.lag_ms !== null && s.lag_ms > LAG_WARN_MS;
+    const name = s.via.length > 0 ? `${s.name} (via ${s.via.join(' → ')})` : s.name;
+    return (
+      <tr data-source={s.name}>
+        <td>
+          <span class={`health ${s.connected ? (lagging ? 'health-warn' : 'health-up') : 'health-down'}`}>{s.connected ? 'connected' : 'disconnected'}</span>
+        </td>
+        <td title={`epoch ${s.epoch}${s.last_seq === null ? '' : `, last acknowledged seq ${s.last_seq}`}${(s.path ?? []).length > 0 ? `\npath: ${s.path.join(' → ')}` : ''}`}>{name}</td>
+        <td>{s.kind === 'hub' ? 'child hub' : 'agent'}</td>
+        <td>
+          <Labels labels={s.labels} />
+        </td>
+        <td class={`num${lagging ? ' warn-text' : ''}`}>{s.connected ? duration(s.lag_ms) : '—'}</td>
+        <td data-testid="source-last-message">
+          <Ago iso={s.last_message_at} />
+        </td>
+        <td class="num" title={count(s.targets_up)}>
+          {compactNumber(s.targets_up)}
+        </td>
+        <td class={`num${s.targets_down > 0 ? ' down-text' : ''}`} title={count(s.targets_down)}>
+          {compactNumber(s.targets_down)}
+        </td>
+        <td class="num" data-testid="source-messages" title={`${count(s.messages)} messages, ${bytes(s.bytes)} received over ${count(s.connections)} connections`}>
+          {compactNumber(s.messages)}
+        </td>
+        <td class="muted small">{s.version}</td>
+      </tr>
+    );
+  },
+  (a, b) => JSON.stringify({ ...a.s, lag_ms: null }) === JSON.stringify({ ...b.s, lag_ms: null }),
+);
+
+/**
+ * Agents and child hubs: connected ones first, those with down targets before the rest, then by
+ * name (natural order). Last message and message counts are kept across hub restarts (in its snapshot).
+ */
+export function SourcesTable({ items, total }: { items: readonly SourceView[]; total: number }) {
+  if (total === 0) return <p class="empty">No agent or child hub has connected to this hub yet.</p>;
+  if (items.length === 0) return <p class="empty">No agent or child hub matches the filter.</p>;
+  const sorted = [...items].sort((a, b) => Number(b.connected) - Number(a.connected) || Number(b.targets_down > 0) - Number(a.targets_down > 0) || byName.compare(a.name, b.name));
+  return (
+    <table class="grid" data-testid="sources">
+      <thead>
+        <tr>
+          <th scope="col">Status</th>
+          <th scope="col">Name</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Labels</th>
+          <th scope="col" class="num">Lag</th>
+          <th scope="col">Last message</th>
+          <th scope="col" class="num">Targets up</th>
+          <th scope="col" class="num">Down</th>
+          <th scope="col" class="num">Messages</th>
+          <th scope="col">Version</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sorted.map((s) => (
+          <SourceRow key={`${s.via.join('\u0000')}\u0001${s.name}`} s={s} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
