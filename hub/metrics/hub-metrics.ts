@@ -154,26 +154,21 @@ export class HubMetrics {
     const storageFull = () => this.storageFull?.() ?? false;
     new Gauge({ name: 'crowsnest_hub_storage_full', help: '1 while data_dir has no space: resolves answer 507 storage_full and snapshots fail.', registers, collect() { this.set(storageFull() ? 1 : 0); } });
     const bounds = state.bounds;
-    const forgotten = { retention: 0, max_groups: 0 };
-    new Counter({
-      name: 'crowsnest_hub_groups_forgotten_total', help: 'Groups forgotten: unchanged past hub.retention, or the least recently seen over hub.max_groups.', labelNames: ['reason'], registers,
-      collect() {
-        for (const reason of ['retention', 'max_groups'] as const) {
-          this.inc({ reason }, bounds.forgotten[reason] - forgotten[reason]);
-          forgotten[reason] = bounds.forgotten[reason];
-        }
-      },
-    });
-    const refused = { max_groups: 0, source_limit: 0 };
-    new Counter({
-      name: 'crowsnest_hub_groups_refused_total', help: 'New groups not created: hub.max_groups full of groups still occurring, or the source over hub.limits.groupsPerSource.', labelNames: ['reason'], registers,
-      collect() {
-        for (const reason of ['max_groups', 'source_limit'] as const) {
-          this.inc({ reason }, bounds.refused[reason] - refused[reason]);
-          refused[reason] = bounds.refused[reason];
-        }
-      },
-    });
+    /** A counter by reason that follows totals kept by the state (collected on scrape). */
+    const byReason = <R extends string>(name: string, help: string, totals: Record<R, number>) => {
+      const seen = Object.fromEntries(Object.keys(totals).map((r) => [r, 0])) as Record<R, number>;
+      new Counter({
+        name, help, labelNames: ['reason'], registers,
+        collect() {
+          for (const reason of Object.keys(totals) as R[]) {
+            this.inc({ reason }, totals[reason] - seen[reason]);
+            seen[reason] = totals[reason];
+          }
+        },
+      });
+    };
+    byReason('crowsnest_hub_groups_forgotten_total', 'Groups forgotten: unchanged past hub.retention, or the least recently seen over hub.max_groups.', bounds.forgotten);
+    byReason('crowsnest_hub_groups_refused_total', 'New groups not created: hub.max_groups full of groups still occurring, or the source over hub.limits.groupsPerSource.', bounds.refused);
   }
 
   /** The whole exposition: error counts first, then the hub's own metrics. */
