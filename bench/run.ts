@@ -7,6 +7,7 @@ import { latencyBench } from './e2e/latency-bench.js';
 import { apiBench } from './hub/api-bench.js';
 import { mergeBench } from './hub/merge-bench.js';
 import { otlpBench } from './agent/otlp-bench.js';
+import { peersBench } from './hub/peers-bench.js';
 import { startupBench } from './hub/startup-bench.js';
 import { uiBench } from './ui/ui-bench.js';
 import { children } from './harness/children.js';
@@ -25,6 +26,7 @@ const BENCHES: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>
   latency: latencyBench,
   otlp: otlpBench,
   ui: uiBench,
+  peers: peersBench,
 };
 
 /**

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
 import type { HubConfig } from '../common/config/schema.js';
 import { FEDERATION_ERRORS } from '../common/federation/errors.js';
 import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
@@ -16,6 +17,8 @@ import { HubMetrics } from './metrics/hub-metrics.js';
 import { HubState } from './state/hub-state.js';
 import { HubStore } from './store/hub-store.js';
 import { UserActions } from './store/user-actions.js';
+import { Peering } from './peers/peering.js';
+import { registerPeerMetrics } from './peers/peer-metrics.js';
 
 /** How often groups past hub.retention are looked for (only the oldest are visited). */
 const RETENTION_SWEEP_MS = 60_000;
@@ -42,6 +45,8 @@ export class Hub {
   private live: LiveStream | undefined;
   /** New and regressed groups -> notification channels (hub/notify). */
   notifier: Notifier | undefined;
+  /** Replicated user state with the other hubs of the tier (`hub.peers`). */
+  peering: Peering | undefined;
   private stopping = false;
 
   private constructor(
@@ -64,10 +69,18 @@ export class Hub {
     const store = new HubStore(config.data_dir, state, log);
     const hubId = await store.open(config.hub_id);
     const selfErrors = new SelfErrors();
-    const actions = new UserActions(state, store);
     let federation: FederationServer | undefined;
     const metrics = new HubMetrics(state, { maxSeries: config.metrics.max_series, sourceLabel: config.metrics.source_label }, () => federation?.connected ?? 0);
     metrics.storageFull = () => store.storageFull;
+    const peerMetrics = config.peers.length > 0 ? registerPeerMetrics(metrics.registry, () => peering) : undefined;
+    const peering: Peering | undefined = config.peers.length > 0
+      ? await Peering.open(state, {
+          hubId, dataDir: config.data_dir, peers: config.peers, frameBytes: config.limits.frameBytes, logger: log.child({ stage: 'peers' }),
+          graceMs: config.peer_grace, onLag: (ms) => peerMetrics?.lag.observe(ms / 1000), onHeldBack: (n) => peerMetrics?.heldBack.inc(n),
+          onProtocolError: (code) => metrics.protocolErrors.inc({ code }),
+        })
+      : undefined;
+    const actions = new UserActions(state, store, Date.now, peering === undefined ? undefined : (r) => peering.local(r));
     const tokens = [...config.agent_tokens, ...(options.extraTokens ?? [])];
     if (tokens.length === 0) log.warn('hub.agent_tokens is empty: every federation connection will be refused');
     federation = new FederationServer(state, {
@@ -78,6 +91,7 @@ export class Hub {
       syncAdmission: { slots: config.sync_admission.slots, stallMs: config.sync_admission.stall_timeout },
       logger: log.child({ stage: 'federation' }),
       onRejected: (reason) => metrics.rejected.inc({ reason }),
+      ...(peering === undefined ? {} : { peer: (ws: WebSocket) => peering.accept(ws) }),
       onProtocolError: (code) => metrics.protocolErrors.inc({ code }),
       onMerged: (_source, message, stats, micros, bytes) => {
         metrics.messagesIn.inc({ type: message.t });
@@ -99,7 +113,9 @@ export class Hub {
         metrics.alertmanagerActive.set({ channel }, active);
       },
       ...(saved === undefined ? {} : { saved }),
+      ...(peering === undefined ? {} : { peers: peering }),
     });
+    if (peering !== undefined) peering.sink = notifier;
     state.onEvent((e) => notifier.handle(e));
     store.notifyState = () => notifier.exportState();
     let ready = false;
@@ -108,7 +124,7 @@ export class Hub {
     metrics.live = { get clients() { return live.clientCount; }, get dropped() { return live.dropped; }, get events() { return live.events; } };
     const app = createHubApp({
       state, actions, adminToken: config.admin_token, selfErrors, logger: log.child({ stage: 'api' }),
-      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir, hubId, live, alerts: notifier,
+      metrics: () => metrics.render(), ready: () => ready, uiDir: options.uiDir, hubId, live, alerts: notifier, peering: () => peering,
     });
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app.callback());
     federation.attach(server);
@@ -118,6 +134,8 @@ export class Hub {
     // Search texts of groups loaded from the snapshot are built in the background (search-text.ts).
     void warmSearchTexts([...state.services.values()], () => hub.stopping);
     hub.notifier = notifier;
+    hub.peering = peering;
+    peering?.start();
     hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
     hub.retentionTimer = setInterval(() => hub.forgetIdle(), RETENTION_SWEEP_MS);
     if (config.upstream !== undefined) {
@@ -177,6 +195,7 @@ export class Hub {
       this.upstream.close();
     }
     this.live?.close();
+    await this.peering?.close();
     await closeServer(this.server);
     // Deliveries still pending are saved in the final snapshot and sent after the next start.
     await this.notifier?.close();

@@ -3,7 +3,7 @@ import { parseDuration } from '../../common/time.js';
 import type { UiScale } from '../ui/scale-spec.js';
 
 /** The benchmarks `npm run bench` knows, in the order they run. */
-export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'otlp', 'ui'] as const;
+export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'otlp', 'ui', 'peers'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export type ScaleName = 'small' | 'full';
@@ -62,6 +62,8 @@ export interface BenchOptions {
     /** How often each hub's API is asked whether the new count arrived. */
     readonly pollMs: number;
   };
+  /** An HA pair (hub.peers): resolves timed one at a time (`rounds`), then `actions` at once. */
+  readonly peers: { readonly rounds: number; readonly actions: number };
 }
 
 const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>> = {
@@ -75,6 +77,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     otlp: { batches: 120, batchSize: 512, groups: 50, concurrency: 4, warmupBatches: 20 },
     ui: { groups: 100_000, services: 200, sources: 100, targets: 10_000, bigServiceGroups: 40_000 },
     latency: { intervalMs: 2_000, probes: 8, roundsPerProbe: 3, background: 24, agents: 4, pollMs: 25 },
+    peers: { rounds: 50, actions: 2_000 },
   },
   full: {
     budgetMs: 15 * 60_000,
@@ -86,6 +89,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     otlp: { batches: 420, batchSize: 512, groups: 200, concurrency: 4, warmupBatches: 20 },
     ui: { groups: 1_000_000, services: 200, sources: 100, targets: 10_000, bigServiceGroups: 40_000 },
     latency: { intervalMs: 10_000, probes: 20, roundsPerProbe: 3, background: 60, agents: 4, pollMs: 25 },
+    peers: { rounds: 200, actions: 10_000 },
   },
 };
 

@@ -19,6 +19,7 @@ import { SeveritySchema } from '../severity.js';
  *   GET  /api/v1/targets/services?q                         TargetServicesResponse
  *   GET  /api/v1/events                                     Server-Sent Events, LiveEvent
  *   GET  /api/v1/alerts?service&type&limit                  AlertsResponse
+ *   GET  /api/v1/peers                                      PeersResponse (hub.peers)
  * Errors: `{error: {code, message}}` (ApiErrorBody): 400 bad_request (bad query, cursor or path
  * encoding), 401 unauthorized (write without the admin token), 404 not_found (unknown service, key or
  * route), 405 method_not_allowed, 503 too_many_clients (live stream full).
@@ -216,6 +217,19 @@ export const AlertsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export type AlertsQuery = z.infer<typeof AlertsQuerySchema>;
+
+/**
+ * A peer of this hub (`hub.peers`): its outbound link's view (`url`, `connected`, `lag_ms` from a change
+ * here to the peer's fsynced ack, `pending` changes not acknowledged, `clock_offset_ms` the peer's
+ * clock minus this hub's) and whether it is dialled in (`inbound`).
+ */
+export const PeerSchema = z.object({
+  url: z.string(), hub_id: z.string().nullable(), connected: z.boolean(), inbound: z.boolean(), lag_ms: z.number(), pending: z.number().int(),
+  last_exchange: Iso, clock_offset_ms: z.number(), reconnects: z.number().int(), last_error: z.string(),
+});
+/** `GET /api/v1/peers`; `register_entries` and `held_back` (notifications a peer delivered) are this hub's. */
+export const PeersResponseSchema = z.object({ hub_id: z.string(), items: z.array(PeerSchema), register_entries: z.number().int(), held_back: z.number().int() });
+export type PeersResponse = z.infer<typeof PeersResponseSchema>;
 
 /** `{error: {code, message}}`, with the HTTP status telling the class of problem. */
 export const ApiErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -67,6 +67,13 @@ export const HubConfigSchema = z.strictObject({
   upstream: UpstreamSchema.optional(),
   /** Where users open the UI (e.g. https://crowsnest.example.com/): notifications link to the error's page. */
   public_url: PublicUrlSchema.optional(),
+  /**
+   * The other hubs of the same tier (an HA pair or more), each by its `/federate` URL and a token it
+   * accepts in its `agent_tokens`: resolves and unresolves are replicated between them.
+   */
+  peers: z.array(HubLinkSchema).max(16).default([]),
+  /** How long a peer that does not own an alert waits for the owner's delivery record before sending. */
+  peer_grace: DurationSchema.default(15_000),
   notifications: z.array(NotificationSchema).default([]),
   samples_per_group: z.number().int().min(1).max(100).default(20),
   /** Global byte budget for samples; the least recently updated groups lose samples first. */

@@ -13,6 +13,8 @@ export const FEDERATION_ERRORS = {
   CN_ERR_UNEXPECTED_MESSAGE: 4008,
   CN_ERR_SHUTTING_DOWN: 4009,
   CN_ERR_BUSY: 4010,
+  CN_ERR_SELF_PEER: 4011,
+  CN_ERR_CLOCK_SKEW: 4012,
 } as const;
 
 export type FederationErrorCode = keyof typeof FEDERATION_ERRORS;

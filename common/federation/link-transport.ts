@@ -23,11 +23,11 @@ export interface LinkSocket extends PingableSocket {
 }
 
 /** Opens a socket to a hub's /federate. */
-export type SocketFactory = (url: string, options: { readonly token: string; readonly maxPayload: number }) => LinkSocket;
+export type SocketFactory = (url: string, options: { readonly token: string; readonly maxPayload: number; readonly protocol?: string }) => LinkSocket;
 
 /** A real WebSocket: bearer token on the upgrade, no compression (DESIGN section 4), binary frames as Buffers. */
-export const openWebSocket: SocketFactory = (url, { token, maxPayload }) => {
-  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, maxPayload, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+export const openWebSocket: SocketFactory = (url, { token, maxPayload, protocol }) => {
+  const ws = new WebSocket(url, protocol === undefined ? [] : [protocol], { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, maxPayload, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
   ws.binaryType = 'nodebuffer';
   return {
     get bufferedAmount() {
@@ -54,6 +54,8 @@ export interface TransportOptions {
   readonly logger: Logger;
   readonly random?: () => number;
   readonly connect?: SocketFactory;
+  /** The WebSocket subprotocol to ask for (a peer link's); none for a source link. */
+  readonly protocol?: string;
 }
 
 /** What the link does when the connection opens, brings a frame, or ends. */
@@ -122,7 +124,11 @@ export class LinkTransport {
   private connect(): void {
     if (this.closing) return;
     const { logger, url } = this.options;
-    const socket = (this.options.connect ?? openWebSocket)(url, { token: this.options.token, maxPayload: this.options.frameBytes });
+    const socket = (this.options.connect ?? openWebSocket)(url, {
+      token: this.options.token,
+      maxPayload: this.options.frameBytes,
+      ...(this.options.protocol === undefined ? {} : { protocol: this.options.protocol }),
+    });
     this.socket = socket;
     this.welcomed = false;
     socket.on('open', () => {

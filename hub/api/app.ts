@@ -9,6 +9,7 @@ import { exportRoutes } from './export/routes.js';
 import { periskopRoutes } from './periskop/routes.js';
 import { staticUi } from './static-ui.js';
 import type { AlertHistory } from './v1/alerts/routes.js';
+import type { Peering } from '../peers/peering.js';
 import type { LiveStream } from './v1/events/live-stream.js';
 import { v1Middleware } from './v1/router.js';
 
@@ -27,6 +28,8 @@ export interface HubAppDeps {
   readonly live: LiveStream;
   /** The notifier's history behind /api/v1/alerts. */
   readonly alerts: AlertHistory;
+  /** Replication with the hub's peers (hub.peers), behind /api/v1/peers. */
+  readonly peering?: () => Peering | undefined;
 }
 
 /** The hub's HTTP surface: API v1, Periskop-compatible API, operational endpoints, the UI. */

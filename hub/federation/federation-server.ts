@@ -1,8 +1,9 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { FederationError } from '../../common/federation/errors.js';
+import { PEER_SUBPROTOCOL } from '../../common/federation/peer-messages.js';
 import type { Delta, Sync } from '../../common/federation/messages.js';
 import type { HubState, MergeStats } from '../state/hub-state.js';
 import type { Source } from '../state/sources.js';
@@ -24,6 +25,8 @@ export interface FederationServerOptions {
   readonly onMerged?: (source: Source, message: Sync | Delta, stats: MergeStats, micros: number, bytes: number) => void;
   readonly onRejected?: (reason: 'unauthorized' | 'path') => void;
   readonly onProtocolError?: (code: string) => void;
+  /** Takes a connection that asked for the peer subprotocol (hub.peers); absent: such connections are refused. */
+  readonly peer?: (ws: WebSocket) => void;
 }
 
 /**
@@ -63,6 +66,14 @@ export class FederationServer {
       this.options.logger.warn({ remote: req.socket.remoteAddress }, 'federation connection refused: missing or wrong bearer token');
       const body = '{"error":{"code":"unauthorized","message":"a valid agent token is required (Authorization: Bearer ...)"}}';
       socket.end(`HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    if (protocols.includes(PEER_SUBPROTOCOL)) {
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        if (this.options.peer !== undefined) this.options.peer(ws);
+        else ws.close(new FederationError('CN_ERR_UNEXPECTED_MESSAGE', '').closeCode, 'CN_ERR_UNEXPECTED_MESSAGE');
+      });
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {

@@ -15,6 +15,8 @@ export interface HookDeliveryOptions {
   readonly signal: AbortSignal;
   readonly sampleOf: ((service: string, key: string) => Occurrence | undefined) | undefined;
   readonly onResult: ((result: DeliveryResult) => void) | undefined;
+  /** A delivery became delivered or failed (the peers' alert log, hub/peers). */
+  readonly onSettled?: (alert: Alert) => void;
   readonly maxPending: number;
   readonly concurrency: number;
   readonly now: () => number;
@@ -161,6 +163,7 @@ export class HookDelivery {
       }
       this.settle(items.length);
       this.options.onResult?.('delivered');
+      for (const { alert } of items) this.options.onSettled?.(alert);
       return;
     }
     for (const { delivery } of items) delivery.lastError = result.error;
@@ -185,6 +188,7 @@ export class HookDelivery {
       return;
     }
     for (const { delivery } of items) delivery.status = 'failed';
+    for (const { alert } of items) this.options.onSettled?.(alert);
     this.settle(items.length);
     this.options.onResult?.('failed');
     this.options.logger.warn(

@@ -8,6 +8,7 @@ import { type Alert, type AlertType, alertId, type Delivery, firstSeen, headline
 import { AlertmanagerChannel } from './alertmanager/am-channel.js';
 import { type Channel, channelWants, type DeliveryResult, namedChannels } from './channel.js';
 import { HookDelivery } from './hook-delivery.js';
+import { mergeDeliveries } from './alert-merge.js';
 import { HttpSender, type SendFn } from './send.js';
 
 export type { DeliveryResult } from './channel.js';
@@ -36,6 +37,20 @@ export interface NotifierOptions {
   readonly send?: SendFn;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Peers (hub/peers): how long to hold an alert's deliveries (0: send now), and every change of one. */
+  readonly peers?: NotifyPeers;
+}
+
+/** What the notifier asks of the peering (`hub.peers`): the replicated alert log and its ownership. */
+export interface NotifyPeers {
+  /** 0 when this hub owns the alert; else how long to wait for the owner's delivery record. */
+  holdMs(alert: Alert): number;
+  /** An alert fired, was absorbed, or one of its deliveries changed. */
+  changed(alert: Alert): void;
+  /** Deliveries not made because a peer delivered them. */
+  heldBack(n: number): void;
+  /** The moment that names a group's regression alike on every peer (undefined: its own regressedAt). */
+  regressionStamp(service: string, key: string): number | undefined;
 }
 
 const DEFAULTS = { historySize: 1_000, maxPending: 1_000, concurrency: 4 } as const;
@@ -85,6 +100,8 @@ export class Notifier {
   private readonly sender: HttpSender | undefined;
   private readonly now: () => number;
   private readonly historySize: number;
+  /** Alerts held for a peer's delivery record (hub.peers), cleared on close. */
+  private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
   constructor(private readonly options: NotifierOptions) {
@@ -96,7 +113,7 @@ export class Notifier {
     const send = options.send ?? (this.sender as HttpSender).send;
     const common = { hubId: options.hubId, publicUrl: options.publicUrl, logger: options.logger, send, signal: this.abort.signal, now: this.now, random: options.random, onResult: options.onResult };
     this.hooks = new HookDelivery(this.channels.filter(isHook), {
-      ...common, sampleOf: options.sampleOf, maxPending: options.maxPending ?? DEFAULTS.maxPending, concurrency: options.concurrency ?? DEFAULTS.concurrency,
+      ...common, sampleOf: options.sampleOf, ...(options.peers === undefined ? {} : { onSettled: (a: Alert) => options.peers?.changed(a) }), maxPending: options.maxPending ?? DEFAULTS.maxPending, concurrency: options.concurrency ?? DEFAULTS.concurrency,
     });
     for (const c of this.channels) {
       if (isHook(c)) continue;
@@ -142,7 +159,7 @@ export class Notifier {
   }
 
   private fire(type: AlertType, group: HubGroup, returnedAt = 0): void {
-    const id = alertId(type, group.service, group.key, group.regressedAt, returnedAt);
+    const id = alertId(type, group.service, group.key, this.options.peers?.regressionStamp(group.service, group.key) ?? group.regressedAt, returnedAt);
     if (this.history.has(id)) return;
     const { className, message } = headlineOf(group);
     const alert: Alert = {
@@ -155,7 +172,41 @@ export class Notifier {
     this.history.set(id, alert);
     if (this.history.size > this.historySize) this.history.delete(this.history.keys().next().value as string);
     this.options.logger.info({ alert: id, type, service: group.service, key: group.key, severity: group.severity, channels: alert.deliveries.map((d) => d.channel) }, type === 'new' ? 'new error group' : 'error group regressed');
-    for (const d of alert.deliveries) this.enqueue(alert, d);
+    this.dispatch(alert);
+    for (const listener of this.listeners) listener(alert);
+  }
+
+  /** Sends an alert's pending deliveries now, or, when a peer owns it, after its grace unless the peer delivered them. */
+  private dispatch(alert: Alert): void {
+    const hold = this.options.peers?.holdMs(alert) ?? 0;
+    const send = () => {
+      for (const d of alert.deliveries) if (d.status === 'pending' && d.attempts === 0 && this.byName.has(d.channel)) this.enqueue(alert, d);
+    };
+    this.options.peers?.changed(alert);
+    if (hold <= 0) return send();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) send();
+    }, hold);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** An alert from a peer's log: kept (one history on every peer), merged into the held one, or held like a non-owner's. */
+  absorb(remote: Alert): void {
+    if (this.closed) return;
+    const held = this.history.get(remote.id);
+    if (held !== undefined) {
+      const { delivered, changed } = mergeDeliveries(held, remote.deliveries);
+      if (delivered > 0) this.options.peers?.heldBack(delivered);
+      if (changed) this.options.peers?.changed(held);
+      return;
+    }
+    const mine = this.channels.filter((c) => channelWants(c, remote) && !remote.deliveries.some((d) => d.channel === c.name));
+    const alert: Alert = { ...remote, deliveries: [...remote.deliveries.map((d) => ({ ...d, attempts: d.status === 'pending' ? 0 : d.attempts })), ...mine.map((c): Delivery => ({ channel: c.name, status: 'pending', attempts: 0, lastError: '', deliveredAt: 0, endedAt: 0 }))] };
+    this.history.set(alert.id, alert);
+    if (this.history.size > this.historySize) this.history.delete(this.history.keys().next().value as string);
+    this.dispatch(alert);
     for (const listener of this.listeners) listener(alert);
   }
 
@@ -203,6 +254,7 @@ export class Notifier {
   async close(graceMs = 2_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
     for (const am of this.alertmanagers.values()) am.close();
     const inFlight = Promise.all([this.hooks.stop(), ...[...this.alertmanagers.values()].map((am) => am.settled())]);
     let timer: NodeJS.Timeout | undefined;

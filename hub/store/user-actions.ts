@@ -1,6 +1,7 @@
 import type { HubGroup } from '../state/group.js';
 import type { HubState } from '../state/hub-state.js';
 import type { HubStore } from './hub-store.js';
+import type { JournalRecord } from './journal.js';
 
 /**
  * Resolve and unresolve, durable before they are acknowledged (DESIGN section 5): applied to the state,
@@ -12,7 +13,14 @@ export class UserActions {
     private readonly state: HubState,
     private readonly store: HubStore,
     private readonly now: () => number = Date.now,
+    /** Runs after the journal append and before the answer (the peer register, hub/peers). */
+    private readonly recorded?: (r: JournalRecord) => Promise<void>,
   ) {}
+
+  private async record(r: JournalRecord): Promise<void> {
+    await this.store.record(r);
+    await this.recorded?.(r);
+  }
 
   async resolve(service: string, key: string): Promise<HubGroup> {
     const before = this.state.group(service, key);
@@ -20,7 +28,7 @@ export class UserActions {
     const at = this.now();
     const group = this.state.resolve(service, key, { at, total: before?.total ?? 0 });
     try {
-      await this.store.record({ op: 'resolve', service, key, at, total: group.total });
+      await this.record({ op: 'resolve', service, key, at, total: group.total });
     } catch (err) {
       this.state.setResolution(group, previous?.resolution ?? null, previous?.regressedAt ?? 0);
       throw err;
@@ -34,7 +42,7 @@ export class UserActions {
     const previous = { resolution: before.resolution, regressedAt: before.regressedAt };
     const group = this.state.unresolve(service, key);
     try {
-      await this.store.record({ op: 'unresolve', service, key, at: this.now() });
+      await this.record({ op: 'unresolve', service, key, at: this.now() });
     } catch (err) {
       this.state.setResolution(before, previous.resolution, previous.regressedAt);
       throw err;

@@ -27,7 +27,7 @@ import { serverTls, TLS_FILES } from '../helpers/tls.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KUBE = join(ROOT, 'deploy', 'kubernetes');
-const OVERLAYS = ['regional', 'global'] as const;
+const OVERLAYS = ['regional', 'global', 'pair'] as const;
 const exec = promisify(execFile);
 const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -196,7 +196,7 @@ describe('deploy/kubernetes manifests', () => {
           expect(result.code, `${resourceId(resource)}: ${result.stderr}`).toBe(0);
           checked.push(container.args?.[0] ?? '');
         }
-        expect(checked.sort()).toEqual(overlay === 'regional' ? ['agent', 'hub'] : ['hub']);
+        expect(checked.sort()).toEqual(overlay === 'global' ? ['hub'] : ['agent', 'hub']);
       });
 
       it('refuses to start while the shipped Secret is left empty, naming the token', async () => {
@@ -246,12 +246,19 @@ describe('deploy/kubernetes manifests', () => {
           // In-cluster links ("ws://crowsnest-hub:7777/federate") name a Service of the overlay and its port.
           const env = containerEnv(built(), container, (s, k) => `filled-${s}-${k}`);
           const config = parseConfig(configText(built(), spec, container), 'embedded', env);
-          for (const hub of config.agent?.hubs ?? []) {
-            const m = /^wss?:\/\/([a-z0-9-]+):(\d+)\//.exec(hub.url);
+          // A pod of a StatefulSet by its headless Service ("crowsnest-hub-0.crowsnest-hub-headless") counts too.
+          for (const hub of [...(config.agent?.hubs ?? []), ...(config.hub?.peers ?? [])]) {
+            const m = /^wss?:\/\/(?:([a-z0-9-]+)-(\d+)\.)?([a-z0-9-]+):(\d+)\//.exec(hub.url);
             expect(m, `${hub.url} is an in-cluster Service address`).not.toBeNull();
-            const svc = find(built(), 'Service', m?.[1] as string);
+            if (m?.[1] !== undefined) {
+              const set = find(built(), 'StatefulSet', m[1]);
+              expect(set, `StatefulSet ${m[1]}`).toBeDefined();
+              expect((set?.['spec'] as { serviceName: string; replicas: number }).serviceName).toBe(m[3]);
+              expect(Number(m[2])).toBeLessThan((set?.['spec'] as { replicas: number }).replicas);
+            }
+            const svc = find(built(), 'Service', m?.[3] as string);
             expect(svc, `Service ${m?.[1]}`).toBeDefined();
-            expect((svc?.['spec'] as { ports: { port: number }[] }).ports.map((p) => p.port)).toContain(Number(m?.[2]));
+            expect((svc?.['spec'] as { ports: { port: number }[] }).ports.map((p) => p.port)).toContain(Number(m?.[4]));
           }
         }
       });

@@ -8,7 +8,9 @@ import { allErrorRoutes } from './errors/all-routes.js';
 import { errorRoutes } from './errors/routes.js';
 import type { LiveStream } from './events/live-stream.js';
 import { eventRoutes } from './events/routes.js';
+import { peerRoutes } from './peers/routes.js';
 import { serviceRoutes } from './services/routes.js';
+import type { Peering } from '../../peers/peering.js';
 import { sourceRoutes } from './sources/routes.js';
 import { targetRoutes } from './targets/routes.js';
 
@@ -19,15 +21,18 @@ export interface V1Deps {
   readonly live: LiveStream;
   /** The notifier's history (hub/notify), for /api/v1/alerts. */
   readonly alerts: AlertHistory;
+  readonly hubId: string;
+  /** Replication with the hub's peers (hub.peers), for /api/v1/peers. */
+  readonly peering?: () => Peering | undefined;
   readonly now?: () => number;
 }
 
 /**
- * `/api/v1/`: one router per resource (services, errors of a service and of all, sources, targets, events, alerts). Wrong methods
+ * `/api/v1/`: one router per resource (services, errors of a service and of all, sources, targets, events, alerts, peers). Wrong methods
  * answer 405 and unknown paths under /api/v1 a JSON 404, both in the v1 error shape.
  */
 export function v1Middleware(deps: V1Deps): ((ctx: Context, next: Next) => Promise<void>)[] {
-  const routers: Router[] = [serviceRoutes(deps), errorRoutes(deps), allErrorRoutes(deps), sourceRoutes(deps), targetRoutes(deps), eventRoutes(deps), alertRoutes(deps)];
+  const routers: Router[] = [serviceRoutes(deps), errorRoutes(deps), allErrorRoutes(deps), sourceRoutes(deps), targetRoutes(deps), eventRoutes(deps), alertRoutes(deps), peerRoutes(deps)];
   // First, so it sees what every router below answered (a 405 passes through it).
   const out: ((ctx: Context, next: Next) => Promise<void>)[] = [
     async (ctx, next) => {
