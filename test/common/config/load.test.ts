@@ -123,6 +123,8 @@ describe('parseConfig', () => {
         retention: 90 * 86_400_000,
         max_groups: 1_000_000,
         sync_admission: { slots: 4, stall_timeout: 30_000 },
+        peers: [],
+        peer_grace: 15_000,
         limits: DEFAULT_LIMITS,
       });
       expect(config.agent).toBeUndefined();
