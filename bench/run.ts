@@ -8,6 +8,7 @@ import { apiBench } from './hub/api-bench.js';
 import { mergeBench } from './hub/merge-bench.js';
 import { otlpBench } from './agent/otlp-bench.js';
 import { peersBench } from './hub/peers-bench.js';
+import { scaleBench } from './hub/scale-bench.js';
 import { startupBench } from './hub/startup-bench.js';
 import { uiBench } from './ui/ui-bench.js';
 import { children } from './harness/children.js';
@@ -27,6 +28,7 @@ const BENCHES: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>
   otlp: otlpBench,
   ui: uiBench,
   peers: peersBench,
+  scale: scaleBench,
 };
 
 /**

@@ -3,7 +3,7 @@ import { parseDuration } from '../../common/time.js';
 import type { UiScale } from '../ui/scale-spec.js';
 
 /** The benchmarks `npm run bench` knows, in the order they run. */
-export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'otlp', 'ui', 'peers'] as const;
+export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'otlp', 'ui', 'peers', 'scale'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export type ScaleName = 'small' | 'full';
@@ -64,11 +64,27 @@ export interface BenchOptions {
   };
   /** An HA pair (hub.peers): resolves timed one at a time (`rounds`), then `actions` at once. */
   readonly peers: { readonly rounds: number; readonly actions: number };
+  /**
+   * The global hub at fleet size (`--only scale`): `sources` protocol-level agents sync `groups` over
+   * `services` (the first `bigGroups` in one service), then stream `updatesPerSecond` for `windowSeconds`.
+   */
+  readonly hubScale: {
+    readonly sources: number;
+    readonly groups: number;
+    readonly services: number;
+    readonly bigGroups: number;
+    readonly partSize: number;
+    readonly sampleShare: number;
+    readonly updatesPerSecond: number;
+    readonly windowSeconds: number;
+    /** How often each source sends a delta (agents flush every 200 ms to 1 s). */
+    readonly tickMs: number;
+  };
 }
 
 const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>> = {
   small: {
-    budgetMs: 5 * 60_000,
+    budgetMs: 8 * 60_000,
     agent: { targets: [20, 50, 100], detailAt: 50, phases: ['unchanged', 'churn'], services: 4, keys: 50, samplesPerKey: 10, changesPerScrape: 5, intervalMs: 2_000, warmupCycles: 2, measureCycles: 2, churnCycles: 4 },
     codec: { deltaGroups: 200, syncGroups: 1_000, snapshotGroups: 2_000, reps: 5 },
     merge: { sources: 4, services: 4, keysPerService: 500, updatesPerMessage: 500, rounds: 5, e2eSeconds: 3 },
@@ -78,9 +94,10 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     ui: { groups: 100_000, services: 200, sources: 100, targets: 10_000, bigServiceGroups: 40_000 },
     latency: { intervalMs: 2_000, probes: 8, roundsPerProbe: 3, background: 24, agents: 4, pollMs: 25 },
     peers: { rounds: 50, actions: 2_000 },
+    hubScale: { sources: 10, groups: 50_000, services: 20, bigGroups: 5_000, partSize: 2_000, sampleShare: 0.2, updatesPerSecond: 2_000, windowSeconds: 10, tickMs: 200 },
   },
   full: {
-    budgetMs: 15 * 60_000,
+    budgetMs: 30 * 60_000,
     agent: { targets: [200, 1_000, 2_000], detailAt: 1_000, phases: ['unchanged', 'churn'], services: 4, keys: 50, samplesPerKey: 10, changesPerScrape: 5, intervalMs: 10_000, warmupCycles: 2, measureCycles: 3, churnCycles: 6 },
     codec: { deltaGroups: 1_000, syncGroups: 5_000, snapshotGroups: 20_000, reps: 7 },
     merge: { sources: 20, services: 20, keysPerService: 1_000, updatesPerMessage: 1_000, rounds: 10, e2eSeconds: 10 },
@@ -90,6 +107,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
     ui: { groups: 1_000_000, services: 200, sources: 100, targets: 10_000, bigServiceGroups: 40_000 },
     latency: { intervalMs: 10_000, probes: 20, roundsPerProbe: 3, background: 60, agents: 4, pollMs: 25 },
     peers: { rounds: 200, actions: 10_000 },
+    hubScale: { sources: 100, groups: 1_000_000, services: 200, bigGroups: 37_000, partSize: 2_000, sampleShare: 0.2, updatesPerSecond: 10_000, windowSeconds: 60, tickMs: 200 },
   },
 };
 
@@ -103,7 +121,8 @@ export const USAGE = `npm run bench -- [--scale small|full] [--only ${BENCHMARKS
        [--targets 200,1000,2000] [--keys 50] [--samples 10] [--changes 5] [--interval 10s]
        [--phases changing,unchanged,churn]
 Environment: BENCH_SCALE=small|full (default full); BENCH_AGENT_NODE_ARGS: extra node options for
-the agents under test (diagnosis, e.g. --heapsnapshot-signal=SIGUSR2).`;
+the agents under test (diagnosis, e.g. --heapsnapshot-signal=SIGUSR2); BENCH_HUB_NODE_ARGS the same for hubs,
+BENCH_HUB_STDOUT=<dir> keeps each hub's stdout there (e.g. with --trace-gc).`;
 
 /** Reads the command line (and BENCH_SCALE); throws with a message naming the bad flag. */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { children } from '../harness/children.js';
 import { type BenchContext, BENCH_TOKEN } from '../harness/context.js';
@@ -35,9 +36,12 @@ export interface RunningHub {
 export async function startHubOn(ctx: BenchContext, name: string, dataDir: string, timeoutMs: number, extra: Record<string, unknown> = {}): Promise<RunningHub> {
   const started = performance.now();
   const proc = await startCrowsnest('hub', {
-    dir: ctx.dir, name, nodeArgs: profileArgs(ctx.profileDir, name),
+    dir: ctx.dir, name, nodeArgs: [...profileArgs(ctx.profileDir, name), ...(process.env['BENCH_HUB_NODE_ARGS']?.split(' ').filter((a) => a !== '') ?? [])],
     config: { hub: { listen: '127.0.0.1:0', data_dir: dataDir, snapshot_interval: '1h', agent_tokens: [BENCH_TOKEN], ...extra }, log: { level: 'info' } },
   });
+  // Diagnosis: BENCH_HUB_STDOUT=<dir> keeps each hub's whole stdout (e.g. with BENCH_HUB_NODE_ARGS=--trace-gc).
+  const keep = process.env['BENCH_HUB_STDOUT'];
+  if (keep !== undefined && keep !== '') proc.child.stdout?.pipe(createWriteStream(join(keep, `${name}-${Date.now()}.log`)));
   const port = await proc.port('hub listening', timeoutMs);
   await waitFor('the hub to be ready', async () => {
     try {

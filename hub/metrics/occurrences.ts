@@ -1,7 +1,7 @@
 import type { HubGroup } from '../state/group.js';
 import type { HubState } from '../state/hub-state.js';
 import { formatLabels } from './prom-text.js';
-import { selectTop } from './top-k.js';
+import { kthLargest, selectTop } from './top-k.js';
 
 export interface OccurrencesOptions {
   /** At most this many periskop_error_occurrences series; the most recently seen groups win. */
@@ -25,6 +25,35 @@ const HEADER = '# HELP periskop_error_occurrences Number of occurrences per serv
 /** Most recently seen first; ties by service and key, so the choice is stable. */
 const byRecency = (a: HubGroup, b: HubGroup): number =>
   b.lastSeen - a.lastSeen || (a.service < b.service ? -1 : a.service > b.service ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * The `k` most recently seen groups, most recent first (ties by service and key). Two passes over
+ * the groups: their last_seen into a typed array, whose k-th largest value is found by quickselect,
+ * then the groups above it and the ties needed; so a /metrics scrape at a million groups does not
+ * compare a million objects.
+ */
+export function mostRecentlySeen(state: HubState, k: number): HubGroup[] {
+  const seen = new Float64Array(state.stats().groups);
+  let n = 0;
+  for (const groups of state.services.values()) for (const g of groups.values()) if (n < seen.length) seen[n++] = g.lastSeen;
+  const held = seen.subarray(0, n);
+  if (k <= 0 || n === 0) return [];
+  const threshold = kthLargest(held, k);
+  const above: HubGroup[] = [];
+  const ties: HubGroup[] = [];
+  for (const groups of state.services.values()) {
+    for (const g of groups.values()) {
+      if (g.lastSeen > threshold) above.push(g);
+      else if (g.lastSeen === threshold) ties.push(g);
+    }
+  }
+  above.sort(byRecency);
+  if (above.length >= k) return above.slice(0, k);
+  if (ties.length > k - above.length) selectTop(ties, k - above.length, byRecency);
+  ties.length = Math.min(ties.length, k - above.length);
+  ties.sort(byRecency);
+  return above.concat(ties);
+}
 
 /**
  * `periskop_error_occurrences{service_name,severity,aggregation_key}`: the fleet-wide count of every
@@ -91,12 +120,7 @@ export class OccurrenceExposition {
     if (this.selection !== null && (state.version === this.selectedVersion || now - this.selectedAt < (this.options.reselectMs ?? 15_000))) {
       return this.selection;
     }
-    const all: HubGroup[] = [];
-    for (const groups of state.services.values()) for (const g of groups.values()) all.push(g);
-    const k = Math.min(all.length, this.options.maxSeries);
-    selectTop(all, k, byRecency);
-    all.length = k;
-    all.sort(byRecency);
+    const all = mostRecentlySeen(state, this.options.maxSeries);
     this.selection = all;
     this.selectedAt = now;
     this.selectedVersion = state.version;

@@ -31,3 +31,34 @@ export function selectTop<T>(items: T[], k: number, compare: (a: T, b: T) => num
   }
   return items;
 }
+
+/**
+ * The `k`-th largest of `values` (1-based; k = 1 is the largest), reordering `values` in place:
+ * quickselect on plain numbers, several times faster than selecting objects with a comparator.
+ * Example: kthLargest(Float64Array.of(5, 1, 4, 2, 3), 2) === 4.
+ */
+export function kthLargest(values: Float64Array, k: number): number {
+  const target = values.length - Math.max(1, Math.min(k, values.length));
+  let lo = 0;
+  let hi = values.length - 1;
+  while (hi > lo) {
+    const pivot = median3(values[lo] as number, values[(lo + hi) >> 1] as number, values[hi] as number);
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = values[i] as number;
+        values[i++] = values[j] as number;
+        values[j--] = t;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return values[target] as number;
+}
+
+const median3 = (a: number, b: number, c: number): number => (a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b);

@@ -9,6 +9,21 @@ const fixture = (name: string) => readFileSync(new URL(`../fixtures/periskop/${n
 type Aggregate = { aggregation_key: string; total_count: number; latest_errors: unknown[] };
 const byKey = (list: Aggregate[]) => [...list].sort((a, b) => a.aggregation_key.localeCompare(b.aggregation_key));
 
+/** More groups than the hub writes in one chunk of a streamed list (hub/api/json-array-stream.ts). */
+const LARGE = 1_234;
+
+/** A client body of `n` errors, error i last seen i seconds after the first. */
+function largeBody(n: number): unknown {
+  return {
+    target_uuid: '6f1c6a52-0d3f-4d54-9b1e-3c1b0c5e2a10',
+    aggregated_errors: Array.from({ length: n }, (_, i) => ({
+      aggregation_key: `Timeout@${i.toString(16).padStart(6, '0')}`, total_count: i + 1, severity: 'error', created_at: '2026-01-01T00:00:00Z',
+      latest_errors: [{ error: { class: 'Timeout', message: `call ${i}`, stacktrace: ['at handler'], cause: null }, uuid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+        timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), severity: 'error', http_context: null }],
+    })),
+  };
+}
+
 /**
  * Periskop clients' real payloads go through an agent and a hub (one `crowsnest start` process), and
  * the hub's Periskop-compatible API answers exactly what Periskop's server would.
@@ -28,6 +43,7 @@ describe('Periskop compatibility', () => {
       scala: 'periskop-scala-exporter-sample.json',
     };
     for (const [name, file] of Object.entries(files)) targets[name] = await FixtureTarget.start({ kind: 'body', body: fixture(file) });
+    targets['large'] = await FixtureTarget.start({ kind: 'body', body: JSON.stringify(largeBody(LARGE)) });
     const t = (n: string) => [(targets[n] as FixtureTarget).address];
     const service = (name: string, addresses: string[]) => ({ name, static_configs: [{ targets: addresses }], scraper: { refresh_interval: '300ms' } });
     const dir = await procs.tempDir();
@@ -43,11 +59,12 @@ describe('Periskop compatibility', () => {
           service('go', t('go')),
           service('python', t('python')),
           service('scala', t('scala')),
+          service('large', t('large')),
         ],
       },
     });
     base = `http://127.0.0.1:${await proc.port('hub listening')}`;
-    await pollUntil(() => getJson<string[]>(`${base}/services/`), (s) => s.length === 5);
+    await pollUntil(() => getJson<string[]>(`${base}/services/`), (s) => s.length === 6);
   });
 
   afterAll(async () => {
@@ -56,7 +73,7 @@ describe('Periskop compatibility', () => {
   });
 
   it('lists services at /services/', async () => {
-    expect(await getJson(`${base}/services/`)).toEqual(['go', 'mock-target', 'python', 'scala', 'two-targets']);
+    expect(await getJson(`${base}/services/`)).toEqual(['go', 'large', 'mock-target', 'python', 'scala', 'two-targets']);
   });
 
   it('answers /services/{name}/errors/ for the Periskop mock target exactly as Periskop does', async () => {
@@ -92,6 +109,18 @@ describe('Periskop compatibility', () => {
     expect(new Set(uuids).size).toBe(uuids.length);
     expect(uuids).toEqual(['f12feecd-7518-46c3-88a6-38d57804e81a', 'c3c24195-27ae-4455-ba5a-7b504a7699a4']);
     expect(first?.latest_errors[1]?.error.cause?.message).toBe('foo1parent');
+  });
+
+  it('answers a list longer than one write chunk as one JSON array of every group, newest first', async () => {
+    const res = await pollUntil(async () => {
+      const r = await fetch(`${base}/services/large/errors/`);
+      return { type: r.headers.get('content-type'), text: await r.text() };
+    }, (r) => (JSON.parse(r.text) as unknown[]).length === LARGE);
+    expect(res.type).toMatch(/^application\/json/);
+    expect(res.text.endsWith(']\n')).toBe(true);
+    const list = JSON.parse(res.text) as Aggregate[];
+    for (const a of list) PeriskopAggregateSchema.parse(a);
+    expect(list.map((a) => a.total_count)).toEqual(Array.from({ length: LARGE }, (_, i) => LARGE - i));
   });
 
   it('answers an unknown service with Periskop\'s plain-text 404', async () => {

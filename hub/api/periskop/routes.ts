@@ -4,6 +4,7 @@ import type { HubState } from '../../state/hub-state.js';
 import type { UserActions } from '../../store/user-actions.js';
 import { requireAdmin } from '../admin-auth.js';
 import { HttpError } from '../../../common/http/http-error.js';
+import { JSON_CHUNK, jsonArrayStream } from '../json-array-stream.js';
 import { toPeriskopAggregate, toPeriskopEndpoint } from './presenter.js';
 import type { PeriskopTargets } from './schema.js';
 
@@ -52,7 +53,9 @@ export function periskopRoutes(deps: PeriskopRoutesDeps): Router {
     if (groups === undefined) return notFoundText(ctx, `service ${name} not found`);
     const visible = [...groups.values()].filter((g) => g.resolution === null);
     visible.sort((a, b) => b.lastSeen - a.lastSeen || (a.key < b.key ? -1 : 1));
-    sendJson(ctx, visible.map(toPeriskopAggregate));
+    if (visible.length <= JSON_CHUNK) return sendJson(ctx, visible.map(toPeriskopAggregate));
+    ctx.type = 'application/json';
+    ctx.body = jsonArrayStream(visible, toPeriskopAggregate);
   });
 
   // Keys may hold raw slashes (Periskop's route is `{error_key:.*}`), so this one is a regular expression.

@@ -5,7 +5,7 @@ import type { HubState } from '../../../state/hub-state.js';
 import { parseSearch } from '../../../state/search-text.js';
 import { parseQuery } from '../request.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { listErrorsOf } from './list.js';
+import { listErrorsCooperatively } from './list.js';
 import { toErrorSummary } from './presenter.js';
 
 export interface AllErrorRoutesDeps {
@@ -23,16 +23,17 @@ function everyService(services: ReadonlyMap<string, Map<string, HubGroup>>): Ite
 
 /**
  * `GET /api/v1/errors`: the error list over every service, for the UI's header search. Same query,
- * search terms and keyset paging as a service's list (one pass, bounded heap: O(groups log limit));
+ * search terms and keyset paging as a service's list (one pass, bounded heap: O(groups log limit),
+ * giving the event loop back every LIST_SLICE groups so a search of a million groups never stalls merges);
  * its cursors carry the service of the page's last group.
  */
 export function allErrorRoutes(deps: AllErrorRoutesDeps): Router {
   const router = new Router();
   const now = deps.now ?? Date.now;
-  router.get(ALL_ERRORS_PATH, (ctx) => {
+  router.get(ALL_ERRORS_PATH, async (ctx) => {
     const query = parseQuery(ctx, AllErrorsQuerySchema);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort, query.order, 'all');
-    const page = listErrorsOf(everyService(deps.state.services), {
+    const page = await listErrorsCooperatively(everyService(deps.state.services), {
       terms: parseSearch(query.q), severity: query.severity, status: query.status, sort: query.sort, order: query.order, limit: query.limit, after, acrossServices: true,
     });
     const t = now();

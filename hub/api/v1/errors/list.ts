@@ -2,6 +2,7 @@ import type { Severity } from '../../../../common/severity.js';
 import { type HubGroup, statusOf } from '../../../state/group.js';
 import { matchesSearch } from '../../../state/search-text.js';
 import type { Position } from './cursor.js';
+import { yieldToLoop } from '../../yield-to-loop.js';
 
 export type SortField = 'count' | 'last_seen' | 'created_at';
 export type StatusFilter = 'unresolved' | 'resolved' | 'regressed' | 'all';
@@ -51,32 +52,78 @@ export function listErrors(groups: Iterable<HubGroup>, options: ListOptions): Li
   return listErrorsOf([groups], options);
 }
 
+/** Groups a cooperative list reads between two turns of the event loop. */
+export const LIST_SLICE = 20_000;
+
 /**
  * listErrors over several collections at once (every service's groups), read with nested loops:
  * a generator chaining them costs several times the loop itself at 100,000 groups.
  */
 export function listErrorsOf(parts: Iterable<Iterable<HubGroup>>, options: ListOptions): ListPage {
-  const { sort, limit, after, terms, severity, status } = options;
-  const sign = options.order === 'asc' ? 1 : -1;
-  /** Negative when (va, sa, ka) comes first. */
-  const compare = (va: number, sa: string, ka: string, vb: number, sb: string, kb: string): number =>
-    va !== vb ? sign * (va - vb) : sa !== sb ? byText(sa, sb) : byText(ka, kb);
-  const heap = new PageHeap<HubGroup>(limit, (a, b) => compare(sortValue(a, sort), a.service, a.key, sortValue(b, sort), b.service, b.key));
-  let total = 0;
-  let beyond = 0;
-  for (const groups of parts) for (const g of groups) {
-    if (severity !== undefined && g.severity !== severity) continue;
-    if (!statusMatches(g, status)) continue;
-    if (!matchesSearch(g, terms)) continue;
-    total++;
-    if (after !== undefined && compare(sortValue(g, sort), g.service, g.key, after.value, after.service ?? g.service, after.key) <= 0) continue;
-    beyond++;
-    heap.offer(g);
+  const page = new PageCollector(options);
+  for (const groups of parts) for (const g of groups) page.consider(g);
+  return page.result();
+}
+
+/**
+ * listErrorsOf that gives the event loop back every `slice` groups, so a search over a million
+ * groups does not hold merges and acks for its whole pass. Groups may change between slices: each is
+ * ranked by its values when read (a page as of its reading, never a broken order).
+ */
+export async function listErrorsCooperatively(parts: Iterable<Iterable<HubGroup>>, options: ListOptions, slice = LIST_SLICE): Promise<ListPage> {
+  const page = new PageCollector(options);
+  let read = 0;
+  for (const groups of parts) {
+    for (const g of groups) {
+      page.consider(g);
+      if (++read % slice === 0) await yieldToLoop();
+    }
   }
-  const items = heap.sorted();
-  const last = items[items.length - 1];
-  const next = beyond > limit && last !== undefined ? { value: sortValue(last, sort), key: last.key, ...(options.acrossServices === true ? { service: last.service } : {}) } : null;
-  return { items, total, next };
+  return page.result();
+}
+
+/** A group ranked by the values it had when read. */
+interface Ranked {
+  readonly g: HubGroup;
+  readonly value: number;
+  readonly service: string;
+  readonly key: string;
+}
+
+/** One pass of a list: filters each group offered and keeps the page in a bounded heap. */
+class PageCollector {
+  private readonly heap: PageHeap<Ranked>;
+  private readonly compare: (va: number, sa: string, ka: string, vb: number, sb: string, kb: string) => number;
+  private total = 0;
+  private beyond = 0;
+
+  constructor(private readonly options: ListOptions) {
+    const sign = options.order === 'asc' ? 1 : -1;
+    /** Negative when (va, sa, ka) comes first. */
+    this.compare = (va, sa, ka, vb, sb, kb) => (va !== vb ? sign * (va - vb) : sa !== sb ? byText(sa, sb) : byText(ka, kb));
+    this.heap = new PageHeap<Ranked>(options.limit, (a, b) => this.compare(a.value, a.service, a.key, b.value, b.service, b.key));
+  }
+
+  consider(g: HubGroup): void {
+    const { sort, after, terms, severity, status } = this.options;
+    if (severity !== undefined && g.severity !== severity) return;
+    if (!statusMatches(g, status)) return;
+    if (!matchesSearch(g, terms)) return;
+    this.total++;
+    const value = sortValue(g, sort);
+    if (after !== undefined && this.compare(value, g.service, g.key, after.value, after.service ?? g.service, after.key) <= 0) return;
+    this.beyond++;
+    this.heap.offer({ g, value, service: g.service, key: g.key });
+  }
+
+  result(): ListPage {
+    const ranked = this.heap.sorted();
+    const last = ranked[ranked.length - 1];
+    const next = this.beyond > this.options.limit && last !== undefined
+      ? { value: last.value, key: last.key, ...(this.options.acrossServices === true ? { service: last.service } : {}) }
+      : null;
+    return { items: ranked.map((r) => r.g), total: this.total, next };
+  }
 }
 
 /** The `size` first items by `compare`, kept in a max-heap whose root is the worst one kept. */
