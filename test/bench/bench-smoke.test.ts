@@ -20,6 +20,11 @@ import { metricSum, seriesCount } from '../../bench/harness/prom-text.js';
 import { quantile } from '../../bench/harness/stats.js';
 import { mergeInProcess } from '../../bench/hub/merge-bench.js';
 import { syntheticState } from '../../bench/hub/synthetic.js';
+import { BIG_SERVICE, type ScaleFleet, ScaleSource } from '../../bench/hub/scale-source.js';
+import { BENCH_TOKEN } from '../../bench/harness/context.js';
+import { hubConfig, startHub } from '../helpers/cluster.js';
+import { getJson, pollUntil } from '../helpers/poll.js';
+import { Processes } from '../helpers/processes.js';
 
 /**
  * The benchmark code itself works (shapes and invariants only, never timings: speed is measured by
@@ -169,6 +174,41 @@ describe('synthetic hub state', () => {
     expect(loaded.stats().groups).toBe(50);
     expect(loaded.stats().samples).toBe(state.stats().samples);
     expect(loaded.group('a', [...(state.services.get('a')?.keys() ?? [])][0] as string)?.total).toBeGreaterThan(0);
+  });
+});
+
+describe('scale sources (--only scale) against a real hub', () => {
+  const procs = new Processes();
+  afterAll(() => procs.cleanup());
+
+  it('sync their share of the fleet in parts, stream acked deltas, and the hub totals are their sums; they re-sync after a hub restart', async () => {
+    const dir = await procs.tempDir();
+    const config = hubConfig(dir, { agent_tokens: [BENCH_TOKEN] });
+    let hub = await startHub(procs, 'scale-smoke', config);
+    const fleet: ScaleFleet = { sources: 3, groups: 900, services: 4, bigGroups: 100, partSize: 70, sampleShare: 0.5 };
+    const sources = Array.from({ length: 3 }, (_, i) => new ScaleSource(fleet, i, () => hub.port));
+    const total = async () => (await getJson<{ items: { name: string; total_count: number; groups?: number }[] }>(`http://127.0.0.1:${hub.port}/api/v1/services`)).items;
+    const sum = () => sources.reduce((n, s) => n + s.total, 0);
+    try {
+      for (const s of sources) s.connect();
+      await pollUntil(async () => sources.every((s) => s.synced), (ok) => ok);
+      let items = await pollUntil(total, (list) => list.reduce((n, x) => n + x.total_count, 0) === sum());
+      expect(items.map((x) => x.name).sort()).toEqual([BIG_SERVICE, 'svc-1', 'svc-2', 'svc-3']);
+      for (let i = 0; i < 5; i++) {
+        await pollUntil(async () => sources.every((s) => !s.busy), (ok) => ok);
+        for (const s of sources) expect(s.tick(10)).toBe(true);
+      }
+      await pollUntil(async () => sources.every((s) => !s.busy), (ok) => ok);
+      expect(sources.every((s) => s.ackMs.length === 5)).toBe(true);
+      items = await pollUntil(total, (list) => list.reduce((n, x) => n + x.total_count, 0) === sum());
+      await hub.proc.stop();
+      hub = await startHub(procs, 'scale-smoke-2', config);
+      await pollUntil(async () => sources.every((s) => s.synced && s.syncs === 2), (ok) => ok);
+      await pollUntil(total, (list) => list.reduce((n, x) => n + x.total_count, 0) === sum());
+      expect(sources.reduce((n, s) => n + s.busyCloses, 0)).toBe(0);
+    } finally {
+      for (const s of sources) s.stop();
+    }
   });
 });
 
