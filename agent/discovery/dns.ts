@@ -1,6 +1,7 @@
 import { NODATA, NOTFOUND, type SrvRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import type { DnsSdConfig } from '../../common/config/service.js';
+import { RefreshLoop } from './refresh-loop.js';
 import type { Discoverer, LabelSet, TargetGroup } from './types.js';
 
 /** The lookups DNS discovery needs; a `node:dns/promises` `Resolver` is one. */
@@ -51,8 +52,7 @@ export class DnsDiscoverer implements Discoverer {
   readonly #targets = new Map<string, { readonly targets: readonly LabelSet[]; readonly json: string }>();
   #update: ((groups: readonly TargetGroup[]) => void) | undefined;
   #onError: (err: Error) => void = () => {};
-  #refreshing: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #loop: RefreshLoop;
   #emitted = false;
   #stopped = false;
 
@@ -69,12 +69,13 @@ export class DnsDiscoverer implements Discoverer {
     this.#resolver = resolver ?? new Resolver({ timeout: lookupTimeoutMs, tries: 2 });
     this.#lookupTimeoutMs = lookupTimeoutMs;
     this.#maxTargets = maxTargetsPerName;
+    this.#loop = new RefreshLoop({ work: () => this.#refreshAll(), intervalMs: config.refresh_interval, onError: (err) => this.#onError(err), whileRunning: 'share' });
   }
 
   run(update: (groups: readonly TargetGroup[]) => void, onError: (err: Error) => void): void {
     this.#update = update;
     this.#onError = onError;
-    this.refresh().catch((err: unknown) => this.#onError(asError(err)));
+    this.#loop.start();
   }
 
   /**
@@ -82,16 +83,12 @@ export class DnsDiscoverer implements Discoverer {
    * done. A call while a refresh is running shares it. Before `run`, only the lookups happen.
    */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#refreshAll().finally(() => {
-      this.#refreshing = undefined;
-      this.#schedule();
-    });
-    return this.#refreshing;
+    return this.#loop.refresh();
   }
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#loop.stop();
   }
 
   async #refreshAll(): Promise<void> {
@@ -119,15 +116,6 @@ export class DnsDiscoverer implements Discoverer {
       const last = this.#targets.get(name);
       return last === undefined ? [] : [{ source: `${this.#id}/${name}`, targets: last.targets }];
     });
-  }
-
-  #schedule(): void {
-    if (this.#stopped || this.#update === undefined) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.refresh().catch((err: unknown) => this.#onError(asError(err)));
-    }, this.#config.refresh_interval);
-    this.#timer.unref();
   }
 
   /** One name's targets, sorted by address and capped; rejects when the name keeps its last good. */

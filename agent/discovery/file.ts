@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { FileSdConfig } from '../../common/config/service.js';
 import { StrictTargetGroupListSchema, TargetGroupListSchema, toTargetGroups } from './target-groups.js';
+import { RefreshLoop } from './refresh-loop.js';
 import type { Discoverer, TargetGroup } from './types.js';
 
 export interface FileDiscovererOptions {
@@ -37,7 +38,6 @@ interface Pattern {
  * it appears (checked at each refresh). Owned by the discovery manager; lives until `stop()`.
  */
 export class FileDiscoverer implements Discoverer {
-  readonly #config: FileSdConfig;
   readonly #options: Required<FileDiscovererOptions>;
   readonly #patterns: readonly Pattern[];
   /** Last good groups per file path. */
@@ -45,26 +45,24 @@ export class FileDiscoverer implements Discoverer {
   readonly #watchers = new Map<string, FSWatcher>();
   #update: ((groups: readonly TargetGroup[]) => void) | undefined;
   #onError: (err: Error) => void = () => {};
-  #refreshing: Promise<void> | undefined;
-  #again = false;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #loop: RefreshLoop;
   #watchTimer: NodeJS.Timeout | undefined;
   #lastJson: string | undefined;
   #stopped = false;
 
   constructor(config: FileSdConfig, options: FileDiscovererOptions = {}) {
-    this.#config = config;
     this.#options = { ...FILE_DISCOVERY_DEFAULTS, ...options };
     this.#patterns = config.files.map((file) => {
       const path = resolve(file);
       return { dir: dirname(path), name: globToRegExp(basename(path)) };
     });
+    this.#loop = new RefreshLoop({ work: () => this.#refreshAll(), intervalMs: config.refresh_interval, onError: (err) => this.#onError(err), whileRunning: 'run-again' });
   }
 
   run(update: (groups: readonly TargetGroup[]) => void, onError: (err: Error) => void): void {
     this.#update = update;
     this.#onError = onError;
-    void this.refresh();
+    this.#loop.start();
   }
 
   /**
@@ -72,25 +70,12 @@ export class FileDiscoverer implements Discoverer {
    * while a refresh runs makes one more refresh run after it, so no change is missed.
    */
   refresh(): Promise<void> {
-    if (this.#refreshing !== undefined) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#again = false;
-        await this.#refreshAll().catch((err: unknown) => this.#onError(asError(err)));
-      } while (this.#again && !this.#stopped);
-    })().finally(() => {
-      this.#refreshing = undefined;
-      this.#schedule();
-    });
-    return this.#refreshing;
+    return this.#loop.refresh();
   }
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#loop.stop();
     clearTimeout(this.#watchTimer);
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
@@ -184,12 +169,6 @@ export class FileDiscoverer implements Discoverer {
     this.#watchTimer.unref();
   }
 
-  #schedule(): void {
-    if (this.#stopped || this.#update === undefined) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.refresh(), this.#config.refresh_interval);
-    this.#timer.unref();
-  }
 }
 
 async function readBounded(path: string, maxBytes: number): Promise<string> {
@@ -221,8 +200,4 @@ export function globToRegExp(glob: string): RegExp {
     } else out += ch.replace(/[.+^${}()|\\\]]/g, '\\$&');
   }
   return new RegExp(`^${out}$`);
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

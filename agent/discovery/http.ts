@@ -2,6 +2,7 @@ import type { HttpSdConfig } from '../../common/config/service.js';
 import { HttpClient } from '../http/client.js';
 import { getJson } from '../http/get-json.js';
 import { TargetGroupListSchema, toTargetGroups } from './target-groups.js';
+import { RefreshLoop } from './refresh-loop.js';
 import type { Discoverer, TargetGroup } from './types.js';
 
 export interface HttpDiscovererOptions {
@@ -33,8 +34,7 @@ export class HttpDiscoverer implements Discoverer {
   readonly #client: HttpClient;
   #update: ((groups: readonly TargetGroup[]) => void) | undefined;
   #onError: (err: Error) => void = () => {};
-  #refreshing: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #loop: RefreshLoop;
   #lastJson: string | undefined;
   #stopped = false;
 
@@ -42,30 +42,23 @@ export class HttpDiscoverer implements Discoverer {
     this.#config = config;
     this.#options = { ...HTTP_DISCOVERY_DEFAULTS, ...options };
     this.#client = new HttpClient(config, { connections: 1 });
+    this.#loop = new RefreshLoop({ work: () => this.#fetch(), intervalMs: config.refresh_interval, onError: (err) => this.#onError(err), whileRunning: 'share' });
   }
 
   run(update: (groups: readonly TargetGroup[]) => void, onError: (err: Error) => void): void {
     this.#update = update;
     this.#onError = onError;
-    void this.refresh();
+    this.#loop.start();
   }
 
   /** Fetches the URL now (the timer calls this too); a call while a fetch runs shares it. */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#fetch()
-      .catch((err: unknown) => {
-        if (!this.#stopped) this.#onError(err instanceof Error ? err : new Error(String(err)));
-      })
-      .finally(() => {
-        this.#refreshing = undefined;
-        this.#schedule();
-      });
-    return this.#refreshing;
+    return this.#loop.refresh();
   }
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#loop.stop();
     void this.#client.close();
   }
 
@@ -89,12 +82,5 @@ export class HttpDiscoverer implements Discoverer {
     if (this.#update === undefined || json === this.#lastJson) return;
     this.#lastJson = json;
     this.#update(read.groups);
-  }
-
-  #schedule(): void {
-    if (this.#stopped || this.#update === undefined) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.refresh(), this.#config.refresh_interval);
-    this.#timer.unref();
   }
 }
