@@ -1,7 +1,8 @@
 import type { LabelSet, TargetGroup } from '../types.js';
-import type { Pod } from './objects.js';
 import type { EndpointSlice } from './network-objects.js';
-import { addMapLabels, containersOf, type EndpointsContext, joinHostPort, META, podLabels, serviceLabels } from './targets.js';
+import { addUncoveredPodPorts, labelPodPort, type SeenPod } from './pod-ports.js';
+import { addMapLabels, joinHostPort, META } from './meta-labels.js';
+import { type EndpointsContext, serviceLabels } from './targets.js';
 
 /** The label that names an EndpointSlice's service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -26,7 +27,7 @@ export function endpointSliceGroup(slice: EndpointSlice, ctx: EndpointsContext, 
   if (service !== undefined) Object.assign(common, serviceLabels(service));
 
   const targets: LabelSet[] = [];
-  const seenPods = new Map<string, { pod: Pod; ports: Set<number> }>();
+  const seenPods = new Map<string, SeenPod>();
   for (const ep of slice.endpoints ?? []) {
     const endpoint: LabelSet = {};
     const c = ep.conditions;
@@ -42,7 +43,7 @@ export function endpointSliceGroup(slice: EndpointSlice, ctx: EndpointsContext, 
     }
     const ref = ep.targetRef;
     const pod = ref?.kind === 'Pod' && ref.name ? ctx.pod(ref.namespace ?? ns, ref.name) : undefined;
-    let seen: { pod: Pod; ports: Set<number> } | undefined;
+    let seen: SeenPod | undefined;
     if (pod !== undefined) {
       const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
       seen = seenPods.get(key) ?? { pod, ports: new Set() };
@@ -61,44 +62,11 @@ export function endpointSliceGroup(slice: EndpointSlice, ctx: EndpointsContext, 
           [`${P}port_protocol`]: port.protocol ?? '',
         };
         if (port.appProtocol) target[`${P}port_app_protocol`] = port.appProtocol;
-        if (seen !== undefined) {
-          Object.assign(target, podLabels(seen.pod));
-          for (const { c: container, init } of containersOf(seen.pod)) {
-            const cport = container.ports?.find((p) => p.containerPort === port.port);
-            if (cport === undefined) continue;
-            target[`${META}pod_container_name`] = container.name;
-            target[`${META}pod_container_image`] = container.image ?? '';
-            target[`${META}pod_container_port_name`] = cport.name ?? '';
-            target[`${META}pod_container_port_number`] = String(cport.containerPort);
-            target[`${META}pod_container_port_protocol`] = port.protocol ?? '';
-            target[`${META}pod_container_init`] = String(init);
-            break;
-          }
-          seen.ports.add(port.port);
-        }
+        if (seen !== undefined) labelPodPort(target, seen, port.port, port.protocol);
         targets.push(target);
       }
     }
   }
-  for (const { pod, ports } of seenPods.values()) {
-    const ip = pod.status.podIP;
-    if (!ip) continue;
-    for (const { c, init } of containersOf(pod)) {
-      for (const cport of c.ports ?? []) {
-        if (ports.has(cport.containerPort) || targets.length >= maxTargets) continue;
-        targets.push({
-          ...common,
-          ...podLabels(pod),
-          __address__: joinHostPort(ip, cport.containerPort),
-          [`${META}pod_container_name`]: c.name,
-          [`${META}pod_container_image`]: c.image ?? '',
-          [`${META}pod_container_port_name`]: cport.name ?? '',
-          [`${META}pod_container_port_number`]: String(cport.containerPort),
-          [`${META}pod_container_port_protocol`]: cport.protocol ?? '',
-          [`${META}pod_container_init`]: String(init),
-        });
-      }
-    }
-  }
+  addUncoveredPodPorts(targets, seenPods.values(), common, maxTargets);
   return { group: { source: `endpointslice/${ns}/${slice.metadata.name}`, targets }, pods: [...seenPods.keys()] };
 }

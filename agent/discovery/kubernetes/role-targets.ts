@@ -1,7 +1,8 @@
 import type { LabelSet, TargetGroup } from '../types.js';
 import type { Service } from './objects.js';
 import type { Ingress, Node } from './network-objects.js';
-import { addMapLabels, joinHostPort, META, sanitizeLabelName, serviceLabels } from './targets.js';
+import { addMapLabels, joinHostPort, META, sanitizeLabelName } from './meta-labels.js';
+import { serviceLabels } from './targets.js';
 
 /**
  * Roles `service`, `node` and `ingress`: one object to one target group, with the targets and

@@ -1,59 +1,12 @@
 import type { LabelSet, TargetGroup } from '../types.js';
 import type { Endpoints, Pod, Service } from './objects.js';
+import { addMapLabels, joinHostPort, META } from './meta-labels.js';
+import { addUncoveredPodPorts, containersOf, labelPodPort, podLabels } from './pod-ports.js';
 
 /**
  * Kubernetes objects to target groups, with Prometheus' `__meta_kubernetes_*` labels (pure functions,
  * the same labels and targets as Prometheus' pod and endpoints roles, so relabel rules carry over).
  */
-
-export const META = '__meta_kubernetes_';
-
-/** Prometheus' strutil.SanitizeLabelName: anything but [a-zA-Z0-9_] becomes "_". */
-export function sanitizeLabelName(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_]/g, '_');
-}
-
-/** Like Go's net.JoinHostPort: "10.0.0.1:80", "[fd00::1]:80". */
-export function joinHostPort(host: string, port: number | string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-export function addMapLabels(out: LabelSet, prefix: string, kind: 'label' | 'annotation', map: Record<string, string> | null | undefined): void {
-  for (const [name, value] of Object.entries(map ?? {})) {
-    const s = sanitizeLabelName(name);
-    out[`${prefix}${kind}_${s}`] = value;
-    out[`${prefix}${kind}present_${s}`] = 'true';
-  }
-}
-
-/** The labels every target of a pod gets (Prometheus' podLabels). */
-export function podLabels(pod: Pod): LabelSet {
-  const p = `${META}pod_`;
-  const out: LabelSet = {
-    [`${p}name`]: pod.metadata.name,
-    [`${p}ip`]: pod.status.podIP ?? '',
-    [`${p}ready`]: (pod.status.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown').toLowerCase(),
-    [`${p}phase`]: pod.status.phase ?? '',
-    [`${p}node_name`]: pod.spec.nodeName ?? '',
-    [`${p}host_ip`]: pod.status.hostIP ?? '',
-    [`${p}uid`]: pod.metadata.uid ?? '',
-  };
-  const controller = pod.metadata.ownerReferences?.find((o) => o.controller === true);
-  if (controller !== undefined) {
-    out[`${p}controller_kind`] = controller.kind;
-    out[`${p}controller_name`] = controller.name;
-  }
-  addMapLabels(out, p, 'label', pod.metadata.labels);
-  addMapLabels(out, p, 'annotation', pod.metadata.annotations);
-  return out;
-}
-
-/** Containers and init containers, with whether each is an init container and its container id. */
-export function containersOf(pod: Pod) {
-  const regular = pod.spec.containers.map((c) => ({ c, init: false, id: pod.status.containerStatuses?.find((s) => s.name === c.name)?.containerID ?? '' }));
-  const init = (pod.spec.initContainers ?? []).map((c) => ({ c, init: true, id: pod.status.initContainerStatuses?.find((s) => s.name === c.name)?.containerID ?? '' }));
-  return [...regular, ...init];
-}
 
 /**
  * Role `pod`: one target per declared container port ("podIP:port"), or one port-less target per
@@ -152,19 +105,7 @@ export function endpointsGroup(eps: Endpoints, ctx: EndpointsContext, maxTargets
       seen = { pod, ports: new Set() };
       seenPods.set(podKey, seen);
     }
-    Object.assign(target, podLabels(pod));
-    for (const { c, init } of containersOf(pod)) {
-      const cport = c.ports?.find((p) => p.containerPort === port.port);
-      if (cport === undefined) continue;
-      target[`${META}pod_container_name`] = c.name;
-      target[`${META}pod_container_image`] = c.image ?? '';
-      target[`${META}pod_container_port_name`] = cport.name ?? '';
-      target[`${META}pod_container_port_number`] = String(cport.containerPort);
-      target[`${META}pod_container_port_protocol`] = port.protocol ?? '';
-      target[`${META}pod_container_init`] = String(init);
-      break;
-    }
-    seen.ports.add(port.port);
+    labelPodPort(target, seen, port.port, port.protocol);
     targets.push(target);
   };
   for (const subset of eps.subsets ?? []) {
@@ -174,25 +115,6 @@ export function endpointsGroup(eps: Endpoints, ctx: EndpointsContext, maxTargets
     }
   }
   // Container ports of the pods seen above that no endpoint port covers get a target too.
-  for (const { pod, ports } of seenPods.values()) {
-    const ip = pod.status.podIP;
-    if (!ip) continue;
-    for (const { c, init } of containersOf(pod)) {
-      for (const cport of c.ports ?? []) {
-        if (ports.has(cport.containerPort)) continue;
-        targets.push({
-          ...common,
-          ...podLabels(pod),
-          __address__: joinHostPort(ip, cport.containerPort),
-          [`${META}pod_container_name`]: c.name,
-          [`${META}pod_container_image`]: c.image ?? '',
-          [`${META}pod_container_port_name`]: cport.name ?? '',
-          [`${META}pod_container_port_number`]: String(cport.containerPort),
-          [`${META}pod_container_port_protocol`]: cport.protocol ?? '',
-          [`${META}pod_container_init`]: String(init),
-        });
-      }
-    }
-  }
+  addUncoveredPodPorts(targets, seenPods.values(), common, maxTargets);
   return { group: { source, targets: targets.slice(0, maxTargets) }, pods: [...seenPods.keys()] };
 }
