@@ -46,9 +46,13 @@ const entries = (seq: number, key: string): PeerInbound => ({
   entries: [{ service: 'svc', key, resolved: true, at: 1_000, total: 1, hlc: [Date.now(), 0], origin: 'hub-b' }],
 });
 
-/** Lets the register log's fsyncs (real I/O) finish until `done` holds; timers stay faked. */
+/**
+ * Lets the register log's fsyncs (real I/O) finish until `done` holds, 10 s at most by the real
+ * clock (performance.now is not faked); timers stay faked.
+ */
 async function settle(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !done(); i++) await new Promise((r) => setImmediate(r));
+  const deadline = performance.now() + 10_000;
+  while (!done() && performance.now() < deadline) await new Promise((r) => setImmediate(r));
   expect(done()).toBe(true);
 }
 
