@@ -39,8 +39,8 @@ export interface HubOptions {
 export class Hub {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
-  /** The link to the parent hub, when `hub.upstream` is configured. */
-  upstream: Upstream | undefined;
+  /** One link per parent hub listed in `hub.upstream` (none without it), each with its own backoff and acks. */
+  upstreams: Upstream[] = [];
   /** The live stream (/api/v1/events), ended on stop. */
   private live: LiveStream | undefined;
   /** New and regressed groups -> notification channels (hub/notify). */
@@ -85,7 +85,7 @@ export class Hub {
     if (tokens.length === 0) log.warn('hub.agent_tokens is empty: every federation connection will be refused');
     federation = new FederationServer(state, {
       hubId,
-      ...(config.upstream?.name !== undefined ? { aliases: [config.upstream.name] } : {}),
+      aliases: (config.upstream ?? []).flatMap((u) => (u.name === undefined ? [] : [u.name])),
       tokens,
       frameBytes: config.limits.frameBytes,
       syncAdmission: { slots: config.sync_admission.slots, stallMs: config.sync_admission.stall_timeout },
@@ -139,16 +139,14 @@ export class Hub {
     hub.snapshotTimer = setInterval(() => void hub.snapshot(), config.snapshot_interval);
     hub.retentionTimer = setInterval(() => hub.forgetIdle(), RETENTION_SWEEP_MS);
     if (config.upstream !== undefined) {
-      hub.upstream = new Upstream(state, {
-        config: config.upstream,
-        hubId,
-        epoch: await loadHubEpoch(config.data_dir),
-        frameBytes: config.limits.frameBytes,
-        logger: log.child({ stage: 'upstream' }),
-      });
-      const upstream = hub.upstream;
-      metrics.upstream = () => upstream.status();
-      upstream.start();
+      // One epoch for every parent: each parent keeps its own acks of this hub's seqs.
+      const epoch = await loadHubEpoch(config.data_dir);
+      hub.upstreams = config.upstream.map((parent) => new Upstream(state, {
+        config: parent, hubId, epoch, frameBytes: config.limits.frameBytes, logger: log.child({ stage: 'upstream', parent: parent.url }),
+      }));
+      const upstreams = hub.upstreams;
+      metrics.upstreams = () => upstreams.map((u) => u.status());
+      for (const u of upstreams) u.start();
     }
     ready = true;
     const address = hub.address();
@@ -190,10 +188,9 @@ export class Hub {
     clearInterval(this.snapshotTimer);
     clearInterval(this.retentionTimer);
     this.federation.close();
-    if (this.upstream !== undefined) {
-      await this.upstream.drain(3_000);
-      this.upstream.close();
-    }
+    // Every parent drains at once: the bounded wait is the same with one parent or several.
+    await Promise.all(this.upstreams.map((u) => u.drain(3_000)));
+    for (const u of this.upstreams) u.close();
     this.live?.close();
     await this.peering?.close();
     await closeServer(this.server);

@@ -53,6 +53,33 @@ export const UpstreamSchema = z.strictObject({
   /** How often changes are streamed up at most (short, so a global hub lags a region by little). */
   flush_interval: DurationSchema.default(200),
 });
+export type Upstream = z.infer<typeof UpstreamSchema>;
+
+/** Parents one hub streams into at most (an HA pair, or a few tiers' worth). */
+export const MAX_UPSTREAMS = 8;
+
+/**
+ * `hub.upstream`: one parent (the object form) or a list of parents (an HA pair of global hubs),
+ * each streamed into over its own link. Always a list once parsed.
+ */
+const UpstreamListSchema = z
+  .array(UpstreamSchema)
+  .min(1, 'list at least one parent, or leave upstream out')
+  .max(MAX_UPSTREAMS)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((u, i) => {
+      if (seen.has(u.url)) ctx.addIssue({ code: 'custom', path: [i, 'url'], message: `${u.url} is listed twice: each parent once` });
+      seen.add(u.url);
+    });
+  });
+export const UpstreamsSchema = z.unknown().transform((value, ctx): Upstream[] => {
+  // Picked by shape rather than a union, so a mistake in the object form is reported at its own path.
+  const parsed = Array.isArray(value) ? UpstreamListSchema.safeParse(value) : UpstreamSchema.transform((u) => [u]).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
 
 export { NotificationSchema, type NotificationConfig } from './notification.js';
 
@@ -64,7 +91,7 @@ export const HubConfigSchema = z.strictObject({
   snapshot_interval: DurationSchema.default(30_000),
   agent_tokens: z.array(Token).default([]),
   admin_token: Token.optional(),
-  upstream: UpstreamSchema.optional(),
+  upstream: UpstreamsSchema.optional(),
   /** Where users open the UI (e.g. https://crowsnest.example.com/): notifications link to the error's page. */
   public_url: PublicUrlSchema.optional(),
   /**

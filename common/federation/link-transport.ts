@@ -7,6 +7,11 @@ import { Heartbeat, type PingableSocket } from './heartbeat.js';
 
 /** How long a source waits for the welcome: a hub admits a few syncs at a time after a restart. */
 export const WELCOME_TIMEOUT_MS = 60_000;
+/**
+ * The backoff starts afresh only after a welcomed connection lasted this long: a hub or peer that
+ * welcomes and drops at once (flapping) is redialled with a growing wait, not every half second.
+ */
+export const STABLE_CONNECTION_MS = 10_000;
 /** How long the WebSocket upgrade may take. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -70,8 +75,8 @@ export interface TransportHandlers {
 
 /**
  * The socket lifecycle of one source -> hub link: connect with the token, wait (bounded) for the
- * welcome, heartbeats, and reconnects with exponential backoff and full jitter (reset once a
- * connection was welcomed). It knows nothing of messages beyond counting their bytes.
+ * welcome, heartbeats, and reconnects with exponential backoff and full jitter, capped, and reset
+ * once a welcomed connection lasted STABLE_CONNECTION_MS. It knows nothing of messages beyond counting their bytes.
  * Owned by a SourceLink; lives until close().
  */
 export class LinkTransport {
@@ -81,6 +86,7 @@ export class LinkTransport {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private welcomed = false;
+  private welcomedAt = 0;
   private closing = false;
   reconnects = 0;
   bytesSent = 0;
@@ -101,11 +107,11 @@ export class LinkTransport {
     return this.socket?.bufferedAmount ?? 0;
   }
 
-  /** The hub answered the hello: the backoff starts afresh after this connection. */
+  /** The hub answered the hello: the backoff starts afresh after this connection if it lasts (STABLE_CONNECTION_MS). */
   welcome(): void {
     clearTimeout(this.welcomeTimer);
     this.welcomed = true;
-    this.attempt = 0;
+    this.welcomedAt = Date.now();
   }
 
   send(frame: Buffer): void {
@@ -174,7 +180,7 @@ export class LinkTransport {
       this.stopTimers();
       this.handlers.closed();
       if (this.closing) return;
-      if (this.welcomed) this.attempt = 0;
+      if (this.welcomed && Date.now() - this.welcomedAt >= STABLE_CONNECTION_MS) this.attempt = 0;
       const delay = backoffDelay(this.attempt++, this.options.backoffBaseMs, this.options.backoffCapMs, this.options.random);
       this.reconnects++;
       this.reconnectTimer = setTimeout(() => this.connect(), delay);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HubConfig } from '../../common/config/schema.js';
+import type { Upstream as UpstreamConfig } from '../../common/config/schema.js';
 import { LINK_DEFAULTS, type LinkStatus, SourceLink } from '../../common/federation/source-link.js';
 import { PROTOCOL_VERSION } from '../../common/federation/messages.js';
 import { VERSION } from '../../common/version.js';
@@ -8,7 +8,8 @@ import type { HubState } from '../state/hub-state.js';
 import { HubLinkSource } from './hub-link-source.js';
 
 export interface UpstreamOptions {
-  readonly config: NonNullable<HubConfig['upstream']>;
+  /** One parent of `hub.upstream`. */
+  readonly config: UpstreamConfig;
   readonly hubId: string;
   readonly epoch: string;
   readonly frameBytes: number;
@@ -16,10 +17,12 @@ export interface UpstreamOptions {
 }
 
 /**
- * Streams this hub's state into its parent hub (`hub.upstream`): a SourceLink of kind 'hub' whose
- * groups carry per-lineage counts. The hello's path lists this hub and the longest path of its
+ * Streams this hub's state into one parent hub (an entry of `hub.upstream`): a SourceLink of kind
+ * 'hub' whose groups carry per-lineage counts. A hub with several parents (an HA pair above it) has
+ * one Upstream per parent, each with its own pending set, backoff and acks, as an agent has one
+ * link per hub. The hello's path lists this hub and the longest path of its
  * connected child hubs, so a parent can refuse loops and chains deeper than 8.
- * Owned by the hub; lives until close().
+ * Owned by the hub (one per parent); lives until close().
  */
 export class Upstream {
   private readonly link: SourceLink<HubGroup>;

@@ -36,8 +36,8 @@ export class HubMetrics {
   private readonly exposition: OccurrenceExposition;
   /** Set by the hub once its live stream exists. */
   live: LiveFigures | undefined;
-  /** Set by the hub when it streams into a parent (`hub.upstream`). */
-  upstream: (() => LinkStatus) | undefined;
+  /** Set by the hub when it streams into parents (`hub.upstream`): one status per parent link. */
+  upstreams: (() => LinkStatus[]) | undefined;
   /** Set by the hub: the last write to data_dir failed for want of space. */
   storageFull: (() => boolean) | undefined;
 
@@ -101,27 +101,24 @@ export class HubMetrics {
         this.set({ type: 'array_buffers' }, m.arrayBuffers);
       },
     });
-    const upstream = () => this.upstream?.();
+    const upstreams = () => this.upstreams?.() ?? [];
     new Gauge({
-      name: 'crowsnest_hub_upstream_connected', help: '1 when the link to the parent hub (hub.upstream) is up.', labelNames: ['hub'], registers,
+      name: 'crowsnest_hub_upstream_connected', help: '1 when the link to a parent hub (hub.upstream) is up, by parent URL.', labelNames: ['hub'], registers,
       collect() {
-        const u = upstream();
-        if (u !== undefined) this.set({ hub: u.url }, u.connected ? 1 : 0);
+        for (const u of upstreams()) this.set({ hub: u.url }, u.connected ? 1 : 0);
       },
     });
     new Gauge({
-      name: 'crowsnest_hub_upstream_pending_groups', help: 'Groups changed and not yet acknowledged by the parent hub.', labelNames: ['hub'], registers,
+      name: 'crowsnest_hub_upstream_pending_groups', help: 'Groups changed and not yet acknowledged by a parent hub, by parent URL.', labelNames: ['hub'], registers,
       collect() {
-        const u = upstream();
-        if (u !== undefined) this.set({ hub: u.url }, u.pendingGroups);
+        for (const u of upstreams()) this.set({ hub: u.url }, u.pendingGroups);
       },
     });
     new Counter({
-      name: 'crowsnest_hub_upstream_backpressure_waits_total', help: 'Sends to the parent hub that waited because it read slowly (changes coalesce meanwhile).', labelNames: ['hub'], registers,
+      name: 'crowsnest_hub_upstream_backpressure_waits_total', help: 'Sends to a parent hub that waited because it read slowly (changes coalesce meanwhile).', labelNames: ['hub'], registers,
       collect() {
-        const u = upstream();
         this.reset();
-        if (u !== undefined) this.inc({ hub: u.url }, u.backpressureWaits);
+        for (const u of upstreams()) this.inc({ hub: u.url }, u.backpressureWaits);
       },
     });
     const live = () => this.live;

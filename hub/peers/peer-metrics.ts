@@ -23,6 +23,14 @@ export function registerPeerMetrics(registry: Registry, peering: () => Peering |
     name: 'crowsnest_hub_peer_register_entries', help: 'Groups in the replicated user register.', registers,
     collect() { this.set(peering()?.register.size ?? 0); },
   });
+  new Gauge({
+    name: 'crowsnest_hub_peer_inbound_sessions', help: 'Peer connections into this hub open now (with or without a hello yet).', registers,
+    collect() { this.set(peering()?.tracked.sessions ?? 0); },
+  });
+  new Gauge({
+    name: 'crowsnest_hub_peer_inbound_known', help: 'Peer hub ids this hub remembers from inbound connections (bounded; the oldest disconnected is forgotten first).', registers,
+    collect() { this.set(peering()?.tracked.inboundPeers ?? 0); },
+  });
   const lag = new Histogram({
     name: 'crowsnest_hub_peer_replication_lag_seconds', help: 'From a user-state change here to its acknowledgement by a peer (applied and fsynced there).', registers,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],

@@ -16,6 +16,8 @@ export interface PeerSessionHost {
   /** Applies (durably) a message's entries; throws FederationError to refuse it. */
   receive(hello: PeerHello, message: PeerEntries): Promise<void>;
   closed(hello: PeerHello, session: PeerSession): void;
+  /** The socket ended (with or without a hello): the session holds nothing any more. */
+  ended?(session: PeerSession): void;
 }
 
 export interface PeerSessionOptions {
@@ -41,6 +43,8 @@ export class PeerSession {
   private waiting = 0;
   private readonly helloTimer: NodeJS.Timeout;
   private readonly heartbeat: Heartbeat;
+  /** After a coded close, the socket is terminated if the peer does not finish the close handshake. */
+  private terminateTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -68,8 +72,9 @@ export class PeerSession {
     this.closed = true;
     this.options.logger.warn({ peer: this.hello?.hub_id, code: err.code, err: err.message }, 'closing peer connection');
     this.options.onProtocolError?.(err.code);
+    // Armed before the close: a socket may report its close at once, and onClose clears it then.
+    this.terminateTimer = setTimeout(() => this.ws.terminate(), 2_000).unref();
     this.ws.close(err.closeCode, err.code);
-    setTimeout(() => this.ws.terminate(), 2_000).unref();
   }
 
   private send(message: PeerOutbound): void {
@@ -112,7 +117,9 @@ export class PeerSession {
   private onClose(): void {
     this.closed = true;
     clearTimeout(this.helloTimer);
+    clearTimeout(this.terminateTimer);
     this.heartbeat.stop();
     if (this.hello !== undefined) this.host.closed(this.hello, this);
+    this.host.ended?.(this);
   }
 }

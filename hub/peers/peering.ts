@@ -32,6 +32,11 @@ export interface PeeringOptions {
   readonly onHeldBack?: (n: number) => void;
 }
 
+/** Distinct peer hub ids remembered (acks, last exchange) from inbound connections. */
+export const MAX_INBOUND_PEERS = 64;
+/** Inbound peer sockets open at once (before or after their hello); more are closed with CN_ERR_BUSY. */
+export const MAX_INBOUND_SESSIONS = 128;
+
 /** Where alerts from peers go (the notifier), set once it exists. */
 export interface AlertSink {
   absorb(alert: Alert): void;
@@ -68,7 +73,10 @@ export class Peering implements NotifyPeers {
   readonly clock: HybridClock;
   private readonly log: RegisterLog;
   private readonly links: PeerLink[];
+  /** Peers that dialled in, by hub id, at most MAX_INBOUND_PEERS (the oldest disconnected one makes room). */
   private readonly inbound = new Map<string, InboundPeer>();
+  /** Inbound peer sockets open now, said hello or not (a flapping peer must not make this grow). */
+  private readonly sessions = new Set<PeerSession>();
   private readonly epoch = randomBytes(8).toString('hex');
 
   private constructor(
@@ -121,10 +129,25 @@ export class Peering implements NotifyPeers {
 
   /** An inbound peer connection (the federation server saw the peer subprotocol). */
   accept(ws: WebSocket): void {
-    new PeerSession(ws, this, {
+    if (this.sessions.size >= MAX_INBOUND_SESSIONS) {
+      ws.close(new FederationError('CN_ERR_BUSY', '').closeCode, 'CN_ERR_BUSY');
+      this.options.onProtocolError?.('CN_ERR_BUSY');
+      return;
+    }
+    const session = new PeerSession(ws, this, {
       frameBytes: this.options.frameBytes, helloTimeoutMs: 10_000, heartbeatMs: this.options.heartbeatMs ?? 15_000, logger: this.options.logger,
       ...(this.options.onProtocolError ? { onProtocolError: this.options.onProtocolError } : {}),
     });
+    this.sessions.add(session);
+  }
+
+  ended(session: PeerSession): void {
+    this.sessions.delete(session);
+  }
+
+  /** Structural counts for /metrics: what a flapping peer could make grow. */
+  get tracked(): { sessions: number; inboundPeers: number } {
+    return { sessions: this.sessions.size, inboundPeers: this.inbound.size };
   }
 
   get hubId(): string {
@@ -135,7 +158,7 @@ export class Peering implements NotifyPeers {
     const known = this.inbound.get(hello.hub_id);
     if (known?.session !== undefined && known.session !== session) known.session.fail(new FederationError('CN_ERR_REPLACED', `a newer connection of peer ${hello.hub_id} replaced this one`));
     const acked = known !== undefined && known.epoch === hello.epoch ? known.ackedSeq : null;
-    if (this.inbound.size >= 64 && known === undefined) throw new FederationError('CN_ERR_BUSY', 'too many peers');
+    if (known === undefined && this.inbound.size >= MAX_INBOUND_PEERS && !this.forgetOldestDisconnected()) throw new FederationError('CN_ERR_BUSY', 'too many peers');
     this.inbound.set(hello.hub_id, { epoch: hello.epoch, backlog: hello.last_seq, ackedSeq: acked ?? 0, session, lastExchange: Date.now(), clockOffsetMs: hello.now - Date.now() });
     return acked;
   }
@@ -199,6 +222,17 @@ export class Peering implements NotifyPeers {
     if (this.inbound.size < this.status().links.length) return false;
     for (const p of this.inbound.values()) if (p.ackedSeq < p.backlog) return false;
     return true;
+  }
+
+  /**
+   * Makes room for a new peer id by forgetting the disconnected one heard from least recently (a
+   * peer forgotten so and back later just gets everything again: entries are idempotent).
+   */
+  private forgetOldestDisconnected(): boolean {
+    let oldest: [string, InboundPeer] | undefined;
+    for (const entry of this.inbound) if (entry[1].session === undefined && (oldest === undefined || entry[1].lastExchange < oldest[1].lastExchange)) oldest = entry;
+    if (oldest !== undefined) this.inbound.delete(oldest[0]);
+    return oldest !== undefined;
   }
 
   closed(hello: PeerHello, session: PeerSession): void {

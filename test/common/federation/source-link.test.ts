@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LinkConnection, LinkSource, SourceGroup } from '../../../common/federation/link-source.js';
-import { WELCOME_TIMEOUT_MS } from '../../../common/federation/link-transport.js';
+import { STABLE_CONNECTION_MS, WELCOME_TIMEOUT_MS } from '../../../common/federation/link-transport.js';
 import { PROTOCOL_VERSION, type Delta, type Sync, type WireTarget } from '../../../common/federation/messages.js';
 import { BACKPRESSURE_RETRY_MS, LINK_DEFAULTS, SourceLink, type SourceLinkOptions } from '../../../common/federation/source-link.js';
 import { silentLogger } from '../../../common/log.js';
@@ -134,20 +134,31 @@ describe('SourceLink on an in-memory socket', () => {
     expect(counts(end().last('delta'))).toEqual({ a: 2 });
   });
 
-  it('reconnects with exponential backoff, starting afresh after a welcome', () => {
+  it('reconnects with exponential backoff, starting afresh after a welcomed connection that lasted', () => {
     const { sockets, end, welcome } = setup({ backoffBaseMs: 500, backoffCapMs: 30_000 });
-    for (const wait of [500, 1_000, 2_000]) {
+    const redialsAfter = (wait: number) => {
+      end().drop();
+      vi.advanceTimersByTime(wait - 1);
+      const before = sockets.ends.length;
+      vi.advanceTimersByTime(1);
+      expect(sockets.ends.length).toBe(before + 1);
+    };
+    for (const wait of [500, 1_000, 2_000]) redialsAfter(wait);
+    welcome();
+    vi.advanceTimersByTime(STABLE_CONNECTION_MS);
+    redialsAfter(500);
+  });
+
+  it('keeps backing off from a hub that welcomes and drops at once (flapping), up to the cap', () => {
+    const { sockets, end, welcome } = setup({ backoffBaseMs: 500, backoffCapMs: 4_000 });
+    for (const wait of [500, 1_000, 2_000, 4_000, 4_000, 4_000]) {
+      welcome();
       end().drop();
       vi.advanceTimersByTime(wait - 1);
       const before = sockets.ends.length;
       vi.advanceTimersByTime(1);
       expect(sockets.ends.length).toBe(before + 1);
     }
-    welcome();
-    end().drop();
-    const before = sockets.ends.length;
-    vi.advanceTimersByTime(500);
-    expect(sockets.ends.length).toBe(before + 1);
   });
 
   it('terminates a hub that stopped answering pings for two intervals, and reconnects', () => {
