@@ -1,8 +1,8 @@
 import { NODATA, NOTFOUND, type SrvRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import type { DnsSdConfig } from '../../common/config/service.js';
-import { RefreshLoop } from './refresh-loop.js';
-import type { Discoverer, LabelSet, TargetGroup } from './types.js';
+import { PollingDiscoverer } from './polling-discoverer.js';
+import type { LabelSet, TargetGroup } from './types.js';
 
 /** The lookups DNS discovery needs; a `node:dns/promises` `Resolver` is one. */
 export interface DnsResolver {
@@ -40,7 +40,7 @@ export const DNS_DISCOVERY_DEFAULTS = { id: 'dns', lookupTimeoutMs: 5_000, maxTa
  *
  * Owned by the discovery manager; lives until `stop()`. The refresh timer is unref'd.
  */
-export class DnsDiscoverer implements Discoverer {
+export class DnsDiscoverer extends PollingDiscoverer {
   readonly #config: DnsSdConfig;
   readonly #names: readonly string[];
   readonly #port: number;
@@ -50,11 +50,7 @@ export class DnsDiscoverer implements Discoverer {
   readonly #maxTargets: number;
   /** Last good targets per name, and their JSON to compare cheaply. A name never resolved has none. */
   readonly #targets = new Map<string, { readonly targets: readonly LabelSet[]; readonly json: string }>();
-  #update: ((groups: readonly TargetGroup[]) => void) | undefined;
-  #onError: (err: Error) => void = () => {};
-  readonly #loop: RefreshLoop;
   #emitted = false;
-  #stopped = false;
 
   constructor(config: DnsSdConfig, options: DnsDiscovererOptions = {}) {
     const { id, resolver, lookupTimeoutMs, maxTargetsPerName } = { ...DNS_DISCOVERY_DEFAULTS, ...options };
@@ -62,6 +58,7 @@ export class DnsDiscoverer implements Discoverer {
       throw new Error(`dns_sd_configs: a port is required for type ${config.type}`);
     }
     if (!(config.refresh_interval > 0)) throw new Error('dns_sd_configs: refresh_interval must be positive');
+    super(config.refresh_interval, 'share');
     this.#config = config;
     this.#names = [...new Set(config.names)];
     this.#port = config.port ?? 0;
@@ -69,36 +66,16 @@ export class DnsDiscoverer implements Discoverer {
     this.#resolver = resolver ?? new Resolver({ timeout: lookupTimeoutMs, tries: 2 });
     this.#lookupTimeoutMs = lookupTimeoutMs;
     this.#maxTargets = maxTargetsPerName;
-    this.#loop = new RefreshLoop({ work: () => this.#refreshAll(), intervalMs: config.refresh_interval, onError: (err) => this.#onError(err), whileRunning: 'share' });
   }
 
-  run(update: (groups: readonly TargetGroup[]) => void, onError: (err: Error) => void): void {
-    this.#update = update;
-    this.#onError = onError;
-    this.#loop.start();
-  }
-
-  /**
-   * Looks every name up now (the timer calls this too) and schedules the next refresh; resolves when
-   * done. A call while a refresh is running shares it. Before `run`, only the lookups happen.
-   */
-  refresh(): Promise<void> {
-    return this.#loop.refresh();
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    this.#loop.stop();
-  }
-
-  async #refreshAll(): Promise<void> {
+  protected async refreshOnce(): Promise<void> {
     const results = await Promise.allSettled(this.#names.map((name) => this.#lookup(name)));
-    if (this.#stopped) return;
+    if (this.stopped) return;
     let changed = false;
     results.forEach((result, i) => {
       const name = this.#names[i] as string;
       if (result.status === 'rejected') {
-        this.#onError(asError(result.reason));
+        this.onError(asError(result.reason));
         return;
       }
       const json = JSON.stringify(result.value);
@@ -106,9 +83,9 @@ export class DnsDiscoverer implements Discoverer {
       this.#targets.set(name, { targets: result.value, json });
       changed = true;
     });
-    if (this.#update === undefined || (this.#emitted && !changed)) return;
+    if (this.update === undefined || (this.#emitted && !changed)) return;
     this.#emitted = true;
-    this.#update(this.#groups());
+    this.update(this.#groups());
   }
 
   #groups(): TargetGroup[] {
@@ -129,7 +106,7 @@ export class DnsDiscoverer implements Discoverer {
     }
     targets.sort((a, b) => compare(a['__address__'] ?? '', b['__address__'] ?? ''));
     if (targets.length > this.#maxTargets) {
-      this.#onError(codedError('CN_ERR_TOO_MANY_TARGETS',
+      this.onError(codedError('CN_ERR_TOO_MANY_TARGETS',
         `dns_sd_configs: ${name} has ${targets.length} records; kept the first ${this.#maxTargets}`));
       targets = targets.slice(0, this.#maxTargets);
     }

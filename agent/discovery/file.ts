@@ -4,8 +4,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { FileSdConfig } from '../../common/config/service.js';
 import { StrictTargetGroupListSchema, TargetGroupListSchema, toTargetGroups } from './target-groups.js';
-import { RefreshLoop } from './refresh-loop.js';
-import type { Discoverer, TargetGroup } from './types.js';
+import { PollingDiscoverer } from './polling-discoverer.js';
+import type { TargetGroup } from './types.js';
 
 export interface FileDiscovererOptions {
   /** Prefix of the group sources, "<id>/<path>:<index>"; the manager passes "file/<index in the service>". */
@@ -37,51 +37,32 @@ interface Pattern {
  * a file that is gone takes its targets with it. A directory that does not exist yet is watched once
  * it appears (checked at each refresh). Owned by the discovery manager; lives until `stop()`.
  */
-export class FileDiscoverer implements Discoverer {
+export class FileDiscoverer extends PollingDiscoverer {
   readonly #options: Required<FileDiscovererOptions>;
   readonly #patterns: readonly Pattern[];
   /** Last good groups per file path. */
   readonly #files = new Map<string, TargetGroup[]>();
   readonly #watchers = new Map<string, FSWatcher>();
-  #update: ((groups: readonly TargetGroup[]) => void) | undefined;
-  #onError: (err: Error) => void = () => {};
-  readonly #loop: RefreshLoop;
   #watchTimer: NodeJS.Timeout | undefined;
   #lastJson: string | undefined;
-  #stopped = false;
 
   constructor(config: FileSdConfig, options: FileDiscovererOptions = {}) {
+    super(config.refresh_interval, 'run-again');
     this.#options = { ...FILE_DISCOVERY_DEFAULTS, ...options };
     this.#patterns = config.files.map((file) => {
       const path = resolve(file);
       return { dir: dirname(path), name: globToRegExp(basename(path)) };
     });
-    this.#loop = new RefreshLoop({ work: () => this.#refreshAll(), intervalMs: config.refresh_interval, onError: (err) => this.#onError(err), whileRunning: 'run-again' });
   }
 
-  run(update: (groups: readonly TargetGroup[]) => void, onError: (err: Error) => void): void {
-    this.#update = update;
-    this.#onError = onError;
-    this.#loop.start();
-  }
-
-  /**
-   * Reads every matching file now (the watch and the timer call this too); resolves when done. A call
-   * while a refresh runs makes one more refresh run after it, so no change is missed.
-   */
-  refresh(): Promise<void> {
-    return this.#loop.refresh();
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    this.#loop.stop();
+  override stop(): void {
+    super.stop();
     clearTimeout(this.#watchTimer);
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
   }
 
-  async #refreshAll(): Promise<void> {
+  protected async refreshOnce(): Promise<void> {
     const present = new Set<string>();
     for (const pattern of this.#patterns) {
       this.#watch(pattern.dir);
@@ -93,7 +74,7 @@ export class FileDiscoverer implements Discoverer {
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
         // Cannot list (permissions): keep the last good files of this directory.
         for (const path of this.#files.keys()) if (dirname(path) === pattern.dir) present.add(path);
-        this.#onError(new Error(`file_sd_configs: cannot list ${pattern.dir}: ${code ?? (err as Error).message}`));
+        this.onError(new Error(`file_sd_configs: cannot list ${pattern.dir}: ${code ?? (err as Error).message}`));
         continue;
       }
       for (const name of names.sort()) {
@@ -104,13 +85,13 @@ export class FileDiscoverer implements Discoverer {
         await this.#readFile(path);
       }
     }
-    if (this.#stopped) return;
+    if (this.stopped) return;
     for (const path of [...this.#files.keys()]) if (!present.has(path)) this.#files.delete(path);
     const groups = [...this.#files.keys()].sort().flatMap((path) => this.#files.get(path) ?? []);
     const json = JSON.stringify(groups);
-    if (this.#update === undefined || json === this.#lastJson) return;
+    if (this.update === undefined || json === this.#lastJson) return;
     this.#lastJson = json;
-    this.#update(groups);
+    this.update(groups);
   }
 
   /** Reads one file into `#files`; on failure its last good groups stay and the error is reported. */
@@ -121,7 +102,7 @@ export class FileDiscoverer implements Discoverer {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return; // removed between listing and reading
-      this.#onError(new Error(`file_sd_configs: cannot read ${path}: ${code ?? (err as Error).message}`));
+      this.onError(new Error(`file_sd_configs: cannot read ${path}: ${code ?? (err as Error).message}`));
       return;
     }
     const yaml = /\.ya?ml$/i.test(path);
@@ -129,7 +110,7 @@ export class FileDiscoverer implements Discoverer {
     try {
       value = yaml ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text);
     } catch (err) {
-      this.#onError(new Error(`file_sd_configs: ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}; keeping its last good targets`));
+      this.onError(new Error(`file_sd_configs: ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}; keeping its last good targets`));
       return;
     }
     // An empty YAML file is an empty list, as in Prometheus.
@@ -137,16 +118,16 @@ export class FileDiscoverer implements Discoverer {
     if (!list.success) {
       const issue = list.error.issues[0];
       const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-      this.#onError(new Error(`file_sd_configs: ${path} is not a list of target groups${where}: ${issue?.message ?? 'invalid'}; keeping its last good targets`));
+      this.onError(new Error(`file_sd_configs: ${path} is not a list of target groups${where}: ${issue?.message ?? 'invalid'}; keeping its last good targets`));
       return;
     }
     const read = toTargetGroups(list.data, `${this.#options.id}/${path}`, { __meta_filepath: path }, this.#options.maxTargetsPerFile);
-    for (const problem of read.problems) this.#onError(new Error(`file_sd_configs: ${path}: ${problem}`));
+    for (const problem of read.problems) this.onError(new Error(`file_sd_configs: ${path}: ${problem}`));
     this.#files.set(path, read.groups);
   }
 
   #watch(dir: string): void {
-    if (this.#stopped || this.#watchers.has(dir)) return;
+    if (this.stopped || this.#watchers.has(dir)) return;
     let watcher: FSWatcher;
     try {
       watcher = watch(dir, { persistent: false }, () => this.#changed());
@@ -163,7 +144,7 @@ export class FileDiscoverer implements Discoverer {
   }
 
   #changed(): void {
-    if (this.#stopped) return;
+    if (this.stopped) return;
     clearTimeout(this.#watchTimer);
     this.#watchTimer = setTimeout(() => void this.refresh(), this.#options.watchDelayMs);
     this.#watchTimer.unref();

@@ -2,8 +2,7 @@ import type { HttpSdConfig } from '../../common/config/service.js';
 import { HttpClient } from '../http/client.js';
 import { getJson } from '../http/get-json.js';
 import { TargetGroupListSchema, toTargetGroups } from './target-groups.js';
-import { RefreshLoop } from './refresh-loop.js';
-import type { Discoverer, TargetGroup } from './types.js';
+import { PollingDiscoverer } from './polling-discoverer.js';
 
 export interface HttpDiscovererOptions {
   /** Prefix of the group sources, "<id>/<url>:<index>"; the manager passes "http/<index in the service>". */
@@ -28,41 +27,25 @@ const JSON_CONTENT_TYPE = /^application\/json(;.*)?$/i;
  * the last good targets and is reported through `onError`.
  * Owned by the discovery manager; lives until `stop()`.
  */
-export class HttpDiscoverer implements Discoverer {
+export class HttpDiscoverer extends PollingDiscoverer {
   readonly #config: HttpSdConfig;
   readonly #options: Required<HttpDiscovererOptions>;
   readonly #client: HttpClient;
-  #update: ((groups: readonly TargetGroup[]) => void) | undefined;
-  #onError: (err: Error) => void = () => {};
-  readonly #loop: RefreshLoop;
   #lastJson: string | undefined;
-  #stopped = false;
 
   constructor(config: HttpSdConfig, options: HttpDiscovererOptions = {}) {
+    super(config.refresh_interval, 'share');
     this.#config = config;
     this.#options = { ...HTTP_DISCOVERY_DEFAULTS, ...options };
     this.#client = new HttpClient(config, { connections: 1 });
-    this.#loop = new RefreshLoop({ work: () => this.#fetch(), intervalMs: config.refresh_interval, onError: (err) => this.#onError(err), whileRunning: 'share' });
   }
 
-  run(update: (groups: readonly TargetGroup[]) => void, onError: (err: Error) => void): void {
-    this.#update = update;
-    this.#onError = onError;
-    this.#loop.start();
-  }
-
-  /** Fetches the URL now (the timer calls this too); a call while a fetch runs shares it. */
-  refresh(): Promise<void> {
-    return this.#loop.refresh();
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    this.#loop.stop();
+  override stop(): void {
+    super.stop();
     void this.#client.close();
   }
 
-  async #fetch(): Promise<void> {
+  protected async refreshOnce(): Promise<void> {
     const url = this.#config.url;
     const value = await getJson(url, await this.#client.prepare(), {
       timeoutMs: Math.min(this.#options.timeoutMs, this.#config.refresh_interval),
@@ -75,12 +58,12 @@ export class HttpDiscoverer implements Discoverer {
       const issue = list.error.issues[0];
       throw new Error(`http_sd_configs: ${url} did not answer a list of target groups${issue?.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}; keeping the last good targets`);
     }
-    if (this.#stopped) return;
+    if (this.stopped) return;
     const read = toTargetGroups(list.data, `${this.#options.id}/${url}`, { __meta_url: url }, this.#options.maxTargets);
-    for (const problem of read.problems) this.#onError(new Error(`http_sd_configs: ${url}: ${problem}`));
+    for (const problem of read.problems) this.onError(new Error(`http_sd_configs: ${url}: ${problem}`));
     const json = JSON.stringify(read.groups);
-    if (this.#update === undefined || json === this.#lastJson) return;
+    if (this.update === undefined || json === this.#lastJson) return;
     this.#lastJson = json;
-    this.#update(read.groups);
+    this.update(read.groups);
   }
 }
