@@ -16,6 +16,11 @@ export function encodeMessage(message: SourceMessage | HubMessage): Buffer {
   return packr.pack(message);
 }
 
+/** Packs any link's message (peer links use it too: one codec for every WebSocket frame). */
+export function packFrame(message: unknown): Buffer {
+  return packr.pack(message);
+}
+
 /**
  * A message's parser (common/schema/checked-parse.ts): a frame that passes the exact check is used as
  * msgpackr decoded it, without zod's copy; any other goes through zod, which either refuses it with
@@ -25,8 +30,12 @@ type Validator<T> = (value: unknown) => T;
 
 const validator = <T>(schema: z.ZodType<T>): Validator<T> => checkedParser(schema);
 
-/** `pick` may name a narrower validator for the decoded value (undefined: `v`, whose errors name the problem). */
-function decodeWith<T>(v: Validator<T>, frame: Buffer, maxBytes: number, pick?: (raw: unknown) => Validator<T> | undefined): T {
+/**
+ * Unpacks and validates one frame of any link (source or peer), refusing it with a coded
+ * FederationError: too large, undecodable, or not a `what`. `pick` may name a narrower validator for
+ * the decoded value (undefined: `v`, whose errors name the problem).
+ */
+export function decodeFrame<T>(v: Validator<T>, frame: Buffer, maxBytes: number, what = 'message', pick?: (raw: unknown) => Validator<T> | undefined): T {
   if (frame.length > maxBytes) {
     throw new FederationError('CN_ERR_FRAME_TOO_LARGE', `frame of ${frame.length} bytes exceeds the limit of ${maxBytes}`);
   }
@@ -39,7 +48,7 @@ function decodeWith<T>(v: Validator<T>, frame: Buffer, maxBytes: number, pick?: 
   try {
     return (pick?.(raw) ?? v)(raw);
   } catch (err) {
-    if (err instanceof SchemaMismatch) throw new FederationError('CN_ERR_BAD_MESSAGE', `invalid message at ${err.where}: ${err.problem}`);
+    if (err instanceof SchemaMismatch) throw new FederationError('CN_ERR_BAD_MESSAGE', `invalid ${what} at ${err.where}: ${err.problem}`);
     throw err;
   }
 }
@@ -54,7 +63,7 @@ const HUB_MESSAGE = validator(HubMessageSchema);
 
 /** Decodes and validates a frame a hub received from a source. Throws FederationError. */
 export function decodeSourceMessage(frame: Buffer, maxBytes: number): SourceMessage {
-  return decodeWith(SOURCE_MESSAGE, frame, maxBytes, (raw) => {
+  return decodeFrame(SOURCE_MESSAGE, frame, maxBytes, 'message', (raw) => {
     const t = typeof raw === 'object' && raw !== null ? (raw as { t?: unknown }).t : undefined;
     return typeof t === 'string' && Object.hasOwn(SOURCE_VALIDATORS, t) ? SOURCE_VALIDATORS[t] : undefined;
   });
@@ -62,5 +71,5 @@ export function decodeSourceMessage(frame: Buffer, maxBytes: number): SourceMess
 
 /** Decodes and validates a frame a source received from a hub. Throws FederationError. */
 export function decodeHubMessage(frame: Buffer, maxBytes: number): HubMessage {
-  return decodeWith(HUB_MESSAGE, frame, maxBytes);
+  return decodeFrame(HUB_MESSAGE, frame, maxBytes);
 }
