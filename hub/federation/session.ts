@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { decodeSourceMessage, encodeMessage } from '../../common/federation/codec.js';
 import { FederationError } from '../../common/federation/errors.js';
 import { Heartbeat } from '../../common/federation/heartbeat.js';
+import { receiveFrames } from './receive-frames.js';
 import { WireStringDecoder } from '../../common/federation/string-table.js';
 import { type Delta, type Hello, type HubMessage, MAX_HOPS, PROTOCOL_VERSION, type Sync } from '../../common/federation/messages.js';
 import type { HubState, MergeStats } from '../state/hub-state.js';
@@ -56,17 +57,7 @@ export class Session {
   ) {
     this.helloTimer = setTimeout(() => this.fail(new FederationError('CN_ERR_HELLO_TIMEOUT', `no hello within ${options.helloTimeoutMs} ms`)), options.helloTimeoutMs);
     this.heartbeat = new Heartbeat(ws, options.heartbeatMs, () => options.logger.warn({ source: this.hello?.name }, 'source stopped answering pings; terminating'));
-    ws.on('pong', () => this.heartbeat.seen());
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.heartbeat.seen();
-      try {
-        if (!isBinary) throw new FederationError('CN_ERR_BAD_MESSAGE', 'text frames are not part of the protocol');
-        this.onFrame(data);
-      } catch (err) {
-        if (err instanceof FederationError) this.fail(err);
-        else this.fail(new FederationError('CN_ERR_BAD_MESSAGE', (err as Error).message));
-      }
-    });
+    receiveFrames(ws, this.heartbeat, (data) => this.onFrame(data), (err) => this.fail(err));
     ws.on('close', () => this.onClose());
     ws.on('error', (err: Error & { code?: string }) => {
       // ws refuses a frame above maxPayload itself (close 1009); count it under our code.

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { FederationError } from '../../common/federation/errors.js';
 import { Heartbeat } from '../../common/federation/heartbeat.js';
+import { receiveFrames } from '../federation/receive-frames.js';
 import { decodePeerInbound, encodePeerMessage } from '../../common/federation/peer-codec.js';
 import { type PeerEntries, type PeerHello, PEER_PROTOCOL_VERSION, type PeerOutbound } from '../../common/federation/peer-messages.js';
 
@@ -53,16 +54,7 @@ export class PeerSession {
   ) {
     this.helloTimer = setTimeout(() => this.fail(new FederationError('CN_ERR_HELLO_TIMEOUT', `no peer hello within ${options.helloTimeoutMs} ms`)), options.helloTimeoutMs);
     this.heartbeat = new Heartbeat(ws, options.heartbeatMs, () => options.logger.warn({ peer: this.hello?.hub_id }, 'peer stopped answering pings; terminating'));
-    ws.on('pong', () => this.heartbeat.seen());
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.heartbeat.seen();
-      try {
-        if (!isBinary) throw new FederationError('CN_ERR_BAD_MESSAGE', 'text frames are not part of the protocol');
-        this.onFrame(data);
-      } catch (err) {
-        this.fail(err instanceof FederationError ? err : new FederationError('CN_ERR_BAD_MESSAGE', (err as Error).message));
-      }
-    });
+    receiveFrames(ws, this.heartbeat, (data) => this.onFrame(data), (err) => this.fail(err));
     ws.on('close', () => this.onClose());
     ws.on('error', (err: Error) => options.logger.debug({ peer: this.hello?.hub_id, err: err.message }, 'peer socket error'));
   }
