@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type Router from '@koa/router';
 import type { AgentConfig } from '../common/config/schema.js';
 import type { ServiceConfig } from '../common/config/service.js';
+import type { OtlpIntake } from '../common/federation/intake.js';
 import { PROTOCOL_VERSION } from '../common/federation/messages.js';
 import { boundAddress, closeServer, listenOn } from '../common/http/listen.js';
 import { SelfErrors } from '../common/self-errors.js';
@@ -76,6 +77,7 @@ export class Agent {
 
     // Stages refer to each other through these; each is set before anything can call it.
     let shipper: Shipper | undefined;
+    let otlpFigures: (() => OtlpIntake) | undefined;
     const healths = (): TargetHealth[] => [...pool.healths(), ...imports.flatMap((i) => i.targets())];
     const toWire = (h: TargetHealth) => targetToWire(config.name, h);
     const aggregator = new Aggregator({
@@ -130,6 +132,7 @@ export class Agent {
       frameBytes: config.limits.frameBytes,
       flushIntervalMs: config.flush_interval,
       logger: log,
+      intake: () => (otlpFigures === undefined ? undefined : { otlp: otlpFigures() }),
       onWelcome: (welcome) => {
         if (aggregator.startMode !== 'pending') return;
         aggregator.resolveStart(welcome.previous_epoch !== null);
@@ -142,8 +145,12 @@ export class Agent {
       : (await import('./ingest/sentry/sentry-setup.js')).setUpSentry({ config: config.sentry, limits: config.limits, sink, registry: metrics.registry, logger: log });
     if (sentry !== undefined) routers.push(sentry.router);
     const selfErrors = new SelfErrors();
-    const otlpDeps = { limits: config.limits, sink, registry: metrics.registry, logger: log, samplesPerGroup: config.samples_per_group, onUnexpected: (err: unknown) => selfErrors.report(err) };
+    const otlpDeps = {
+      limits: config.limits, sink, registry: metrics.registry, logger: log, samplesPerGroup: config.samples_per_group,
+      onUnexpected: (err: unknown) => selfErrors.report(err), onFiguresChanged: () => shipper?.intakeChanged(),
+    };
     const otlp = config.otlp === undefined ? undefined : await (await import('./ingest/otlp/otlp-setup.js')).setUpOtlp({ ...otlpDeps, config: config.otlp });
+    if (otlp !== undefined) otlpFigures = () => otlp.figures.current();
     if (otlp?.router !== undefined) routers.push(otlp.router);
     routers.push(pushRoutes({
       limits: config.limits,

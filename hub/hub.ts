@@ -121,6 +121,7 @@ export class Hub {
     let ready = false;
     const live = new LiveStream(state, log.child({ stage: 'live' }));
     notifier.onAlert(() => live.alert());
+    if (peering !== undefined) peering.onStatus = () => live.peers();
     metrics.live = { get clients() { return live.clientCount; }, get dropped() { return live.dropped; }, get events() { return live.events; } };
     const app = createHubApp({
       state, actions, adminToken: config.admin_token, selfErrors, logger: log.child({ stage: 'api' }),

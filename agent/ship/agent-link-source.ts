@@ -1,4 +1,5 @@
 import type { LinkConnection, LinkSource } from '../../common/federation/link-source.js';
+import type { Intake } from '../../common/federation/intake.js';
 import type { WireTarget } from '../../common/federation/messages.js';
 import type { Aggregator } from '../aggregate/aggregator.js';
 import type { AgentGroup } from '../aggregate/group.js';
@@ -11,7 +12,12 @@ export class AgentLinkSource implements LinkSource<AgentGroup> {
   constructor(
     private readonly aggregator: Aggregator,
     private readonly targets: () => WireTarget[],
+    private readonly intakeFigures: () => Intake | undefined = () => undefined,
   ) {}
+
+  intake(): Intake | undefined {
+    return this.intakeFigures();
+  }
 
   allGroups(): Iterable<AgentGroup> {
     return this.aggregator.groups();

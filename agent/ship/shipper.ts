@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { HubLink } from '../../common/config/schema.js';
+import type { Intake } from '../../common/federation/intake.js';
 import type { Hello, Welcome, WireTarget } from '../../common/federation/messages.js';
 import { LINK_DEFAULTS, type LinkStatus, SourceLink } from '../../common/federation/source-link.js';
 import type { Aggregator } from '../aggregate/aggregator.js';
@@ -13,6 +14,8 @@ export interface ShipperOptions {
   readonly flushIntervalMs: number;
   readonly logger: Logger;
   readonly onWelcome: (welcome: Welcome) => void;
+  /** The push intakes' figures (OTLP), reported to every hub; undefined while none runs. */
+  readonly intake?: () => Intake | undefined;
   /** Overrides of link timings (tests). */
   readonly linkOverrides?: Partial<typeof LINK_DEFAULTS>;
 }
@@ -26,7 +29,7 @@ export class Shipper {
   private readonly links: SourceLink<AgentGroup>[];
 
   constructor(aggregator: Aggregator, targets: () => WireTarget[], options: ShipperOptions) {
-    const source = new AgentLinkSource(aggregator, targets);
+    const source = new AgentLinkSource(aggregator, targets, options.intake);
     this.links = options.hubs.map(
       (hub) =>
         new SourceLink(source, {
@@ -58,6 +61,11 @@ export class Shipper {
 
   targetChanged(target: WireTarget): void {
     for (const link of this.links) link.markTarget(target);
+  }
+
+  /** An intake figure changed: each hub hears the current figures with its next message. */
+  intakeChanged(): void {
+    for (const link of this.links) link.markIntake();
   }
 
   targetRemoved(agent: string, service: string, url: string): void {

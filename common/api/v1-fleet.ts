@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OtlpIntakeSchema } from '../federation/intake.js';
 
 /**
  * API v1, the fleet part (re-exported by v1.ts, where the routes are listed): agents and child hubs
@@ -37,9 +38,27 @@ export const SourceSchema = z.object({
   groups_refused: z.number().int(),
   path: z.array(z.string()),
   version: z.string(),
+  /** An agent's OTLP intake (`agent.otlp`) as it last reported it, cumulative since it started; null when it runs none (or is too old to report it). */
+  otlp: OtlpIntakeSchema.nullable(),
 });
 export type SourceView = z.infer<typeof SourceSchema>;
-export const SourcesResponseSchema = z.object({ items: z.array(SourceSchema) });
+
+/**
+ * The hub's bounds on groups and what they did since it started: groups held against `hub.max_groups`,
+ * the per-source share (`hub.limits.groupsPerSource`; null: unbounded), `hub.retention`, groups
+ * forgotten (unchanged past retention, or least recently seen over max_groups) and new groups refused.
+ */
+export const GroupBoundsSchema = z.object({
+  held: z.number().int(),
+  max_groups: z.number().int().nullable(),
+  per_source: z.number().int().nullable(),
+  retention_ms: z.number(),
+  forgotten: z.object({ retention: z.number().int(), max_groups: z.number().int() }),
+  refused: z.object({ max_groups: z.number().int(), source_limit: z.number().int() }),
+});
+export type GroupBoundsView = z.infer<typeof GroupBoundsSchema>;
+/** `GET /api/v1/sources`: the sources, and the hub's group bounds (`groups`). */
+export const SourcesResponseSchema = z.object({ items: z.array(SourceSchema), groups: GroupBoundsSchema });
 export type SourcesResponse = z.infer<typeof SourcesResponseSchema>;
 
 export const TargetSchema = z.object({

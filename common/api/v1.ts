@@ -224,7 +224,10 @@ export type AlertsQuery = z.infer<typeof AlertsQuerySchema>;
  * clock minus this hub's) and whether it is dialled in (`inbound`).
  */
 export const PeerSchema = z.object({
-  url: z.string(), hub_id: z.string().nullable(), connected: z.boolean(), inbound: z.boolean(), lag_ms: z.number(), pending: z.number().int(),
+  url: z.string(), hub_id: z.string().nullable(), connected: z.boolean(),
+  /** When `connected` last changed: connected since, or disconnected since (null: never connected). */
+  since: Iso,
+  inbound: z.boolean(), lag_ms: z.number(), pending: z.number().int(),
   last_exchange: Iso, clock_offset_ms: z.number(), reconnects: z.number().int(), last_error: z.string(),
 });
 /** `GET /api/v1/peers`; `register_entries` and `held_back` (notifications a peer delivered) are this hub's. */
@@ -240,12 +243,14 @@ export const ApiErrorBodySchema = z.object({ error: z.object({ code: z.string(),
  * `truncated`, more changed than listed: treat every group of the service as changed. `services`: the
  * overview changed. `sources`: a source connected, disconnected or reported target health. A comment
  * line (`: ping`) comes every 15 s; a client that reads too slowly is dropped and should reconnect
- * (EventSource does so by itself). `alert`: a notification fired (see /api/v1/alerts).
+ * (EventSource does so by itself). `alert`: a notification fired (see /api/v1/alerts). `peers`: a peer
+ * (hub.peers) connected or disconnected, or acknowledged changes (see /api/v1/peers).
  */
 export const LiveEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('groups'), service: z.string(), keys: z.array(z.string()), truncated: z.boolean() }),
   z.object({ type: z.literal('services') }),
   z.object({ type: z.literal('sources') }),
   z.object({ type: z.literal('alert') }),
+  z.object({ type: z.literal('peers') }),
 ]);
 export type LiveEvent = z.infer<typeof LiveEventSchema>;

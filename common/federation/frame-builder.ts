@@ -1,5 +1,6 @@
 import { encodeMessage } from './codec.js';
 import type { LinkConnection } from './link-source.js';
+import type { Intake } from './intake.js';
 import type { Delta, Sync, WireService, WireSourceStatus, WireTarget } from './messages.js';
 import type { TargetRemoval } from './pending-changes.js';
 import type { WireStringEncoder } from './string-table.js';
@@ -17,6 +18,8 @@ export interface FrameContent<G> {
   readonly targets: readonly WireTarget[];
   readonly removed: readonly TargetRemoval[];
   readonly sources: WireSourceStatus[] | undefined;
+  /** The source's intake figures, when they go with this message. */
+  readonly intake?: Intake | undefined;
   readonly targetsComplete: boolean;
   /** A sync part (with its number) rather than a delta. */
   readonly sync: { readonly part: number } | undefined;
@@ -64,6 +67,7 @@ export function buildFrame<G extends object>(content: FrameContent<G>, connectio
       ...(content.removed.length > 0 ? { targets_removed: [...content.removed] } : {}),
       ...(content.sources !== undefined ? { sources: content.sources } : {}),
       ...(content.targetsComplete ? { targets_complete: true } : {}),
+      ...(content.intake !== undefined ? { intake: content.intake } : {}),
     };
     const message: Sync | Delta = content.sync !== undefined ? { t: 'sync', ...body, part: content.sync.part, last } : { t: 'delta', ...body };
     const frame = encodeMessage(message);

@@ -1,4 +1,5 @@
 import type { Occurrence } from '../occurrence.js';
+import type { Intake } from './intake.js';
 import type { LineageDef, WireGroup, WireSourceStatus, WireTarget } from './messages.js';
 
 /** A group as a source hands it to its link: the wire group with plain samples (the link encodes them). */
@@ -16,6 +17,8 @@ export interface LinkSource<G extends object> {
   allTargets(): WireTarget[];
   /** A hub's sources, forwarded to its parent (agents have none). */
   sourcesStatus?(): WireSourceStatus[];
+  /** An agent's push intake figures, current (undefined: none runs; hubs have none). */
+  intake?(): Intake | undefined;
   /** The counter that marks samples as they arrive; samples with a mark above a link's are new. */
   currentSampleMark(): number;
   /** A per-connection encoder (connection-local lineage refs start afresh on each connection). */

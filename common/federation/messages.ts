@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpContextSchema } from '../occurrence.js';
+import { IntakeSchema } from './intake.js';
 import { CountSchema, MsSchema } from '../schema/scalars.js';
 import { SeveritySchema } from '../severity.js';
 
@@ -135,6 +136,8 @@ const StateFields = {
   targets_complete: z.boolean().optional(),
   /** A hub's sources, when they changed (the full list, replacing the previous one). */
   sources: z.array(WireSourceStatusSchema).max(100_000).optional(),
+  /** An agent's push intake figures (intake.ts), when they changed and at the start of a connection. */
+  intake: IntakeSchema.optional(),
 };
 
 /** Full state, possibly in several parts; targets in a sync replace what the hub held. */

@@ -13,6 +13,8 @@ export interface TakenChanges<G> {
   readonly removed: readonly TargetRemoval[];
   /** It carried the source list. */
   readonly sources: boolean;
+  /** It carried the intake figures. */
+  readonly intake?: boolean;
   /** It carried the whole target list (`targets_complete`). */
   readonly complete: boolean;
 }
@@ -32,6 +34,7 @@ export class PendingChanges<G extends object> {
   /** The next message sends every target and the hub replaces what it held (after too many removals). */
   private complete = false;
   private sourcesDirty = false;
+  private intakeDirty = false;
 
   markGroup(group: G): void {
     this.dirty.add(group);
@@ -69,6 +72,11 @@ export class PendingChanges<G extends object> {
     this.sourcesDirty = true;
   }
 
+  /** The intake figures changed (or a connection starts): the next message carries them. */
+  markIntake(): void {
+    this.intakeDirty = true;
+  }
+
   /** A sync starts: every group is pending, target changes are superseded by the sync's whole list. */
   startSync(allGroups: Iterable<G>): void {
     for (const g of allGroups) this.dirty.add(g);
@@ -89,12 +97,16 @@ export class PendingChanges<G extends object> {
     return this.sourcesDirty;
   }
 
+  get intakeChanged(): boolean {
+    return this.intakeDirty;
+  }
+
   get targetsComplete(): boolean {
     return this.complete;
   }
 
   get empty(): boolean {
-    return this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !this.sourcesDirty && !this.complete;
+    return this.dirty.size === 0 && this.dirtyTargets.size === 0 && this.removedTargets.size === 0 && !this.sourcesDirty && !this.intakeDirty && !this.complete;
   }
 
   /** Up to `max` dirty groups, oldest change first (not removed: see `taken`). */
@@ -121,6 +133,7 @@ export class PendingChanges<G extends object> {
     for (const t of changes.targets) this.dirtyTargets.delete(targetKey(t));
     for (const r of changes.removed) this.removedTargets.delete(targetKey({ service: r[1], url: r[2] }));
     if (changes.sources) this.sourcesDirty = false;
+    if (changes.intake === true) this.intakeDirty = false;
     if (changes.complete) this.complete = false;
   }
 
@@ -130,6 +143,7 @@ export class PendingChanges<G extends object> {
    */
   restore(changes: TakenChanges<G>): void {
     if (changes.sources) this.sourcesDirty = true;
+    if (changes.intake === true) this.intakeDirty = true;
     if (changes.complete) this.complete = true;
     for (const g of changes.groups) this.dirty.add(g);
     for (const t of changes.targets) {

@@ -136,6 +136,12 @@ export class SourceLink<G extends object> {
     this.scheduleFlush();
   }
 
+  /** The source's intake figures changed: the next message carries them (coalesced). */
+  markIntake(): void {
+    this.pending.markIntake();
+    this.scheduleFlush();
+  }
+
   /** A target left discovery (see PendingChanges.removeTarget for the bound). */
   removeTarget(agent: string, service: string, url: string): void {
     this.pending.removeTarget(agent, service, url);
@@ -220,6 +226,8 @@ export class SourceLink<G extends object> {
     const inStep = this.lastSentSeq !== null && welcome.acked_seq === this.lastSentSeq && this.lastAckedSeq === this.lastSentSeq;
     this.seq = Math.max(this.seq, welcome.acked_seq ?? 0);
     this.options.onWelcome?.(welcome);
+    // The hub keeps intake figures in memory only: every connection starts with them.
+    if (this.source.intake?.() !== undefined) this.pending.markIntake();
     if (!inStep) {
       this.syncing = true;
       this.syncPart = 0;
@@ -264,6 +272,7 @@ export class SourceLink<G extends object> {
     const targets = syncStarts || complete ? this.source.allTargets() : this.pending.changedTargets();
     const removed = this.syncing || complete ? [] : this.pending.removals();
     const sources = (this.pending.sourcesChanged || syncStarts) && this.source.sourcesStatus !== undefined ? this.source.sourcesStatus() : undefined;
+    const intake = this.pending.intakeChanged ? this.source.intake?.() : undefined;
     const seq = this.seq + 1;
     const built = buildFrame({
       seq,
@@ -272,12 +281,13 @@ export class SourceLink<G extends object> {
       targets,
       removed,
       sources,
+      intake,
       targetsComplete: complete,
       sync: this.syncing ? { part: this.syncPart } : undefined,
       sinceMark: (g) => (this.syncing ? -1 : (this.delivered.get(g) ?? -1)),
     }, connection, strings, this.options.frameBytes);
     if (built.countsOnly) this.options.logger.warn({ hub: this.options.url, bytes: built.frame.length }, 'group samples exceed the frame limit; sending counts only');
-    const taken: TakenChanges<G> = { groups: built.groups, targets, removed, sources: sources !== undefined, complete };
+    const taken: TakenChanges<G> = { groups: built.groups, targets, removed, sources: sources !== undefined, intake: this.pending.intakeChanged, complete };
     this.pending.taken(taken);
     this.seq = seq;
     this.lastSentSeq = seq;

@@ -52,7 +52,7 @@ export class Upstream {
         this.link.markDirty(e.group);
       } else if (e.type === 'resolution' || e.type === 'forgotten') {
         // Resolution is local to each hub, and so is forgetting (the parent has its own retention).
-      } else {
+      } else if (e.intakeOnly !== true) {
         this.link.markSources();
         for (const t of e.changed) this.link.markTarget(t);
         for (const [agent, service, url] of e.removed) this.link.removeTarget(agent, service, url);

@@ -17,6 +17,8 @@ export interface PeerLinkOptions {
   readonly logger: Logger;
   readonly heartbeatMs?: number;
   readonly connect?: SocketFactory;
+  /** The link connected or disconnected, or the peer acknowledged changes (the live stream tells the UI). */
+  readonly onStatus?: () => void;
 }
 
 /** Messages sent and not yet acknowledged at most; the rest waits in the register. */
@@ -33,6 +35,8 @@ export interface PeerLinkStatus {
   /** The peer's hub id once it answered (null before). */
   readonly hubId: string | null;
   readonly connected: boolean;
+  /** When `connected` last changed (ms since the epoch, 0: never connected). */
+  readonly since: number;
   /** Register changes made here that the peer has not acknowledged. */
   readonly pending: number;
   /** Time from a change here to the peer's acknowledgement, last measured (ms). */
@@ -55,6 +59,7 @@ export interface PeerLinkStatus {
 export class PeerLink {
   private readonly transport: LinkTransport;
   private connected = false;
+  private since = 0;
   private peerId: string | null = null;
   /** Last seq sent and last acknowledged on this connection. */
   private sentSeq = 0;
@@ -102,7 +107,7 @@ export class PeerLink {
 
   status(): PeerLinkStatus {
     return {
-      url: this.options.url, self: this.isSelf, hubId: this.peerId, connected: this.connected,
+      url: this.options.url, self: this.isSelf, hubId: this.peerId, connected: this.connected, since: this.since,
       pending: this.register.lastSeq - this.ackedSeq,
       lagMs: this.lagMs, lastExchange: this.lastExchange, clockOffsetMs: this.clockOffsetMs,
       reconnects: this.transport.reconnects, lastError: this.transport.lastError,
@@ -134,12 +139,14 @@ export class PeerLink {
       }
       this.transport.welcome();
       this.connected = true;
+      this.since = now;
       this.peerId = message.hub_id;
       this.clockOffsetMs = message.now - Math.round((this.helloSentAt + now) / 2);
       // The peer holds this epoch's changes up to acked_seq (none after its own restart or data loss).
       this.sentSeq = this.ackedSeq = Math.min(message.acked_seq ?? 0, this.register.lastSeq);
       this.options.logger.info({ peer: message.hub_id, url: this.options.url, acked_seq: message.acked_seq, to_send: this.register.lastSeq - this.ackedSeq }, 'peer connected');
       this.flush();
+      this.options.onStatus?.();
       return;
     }
     if (!this.connected) throw new FederationError('CN_ERR_UNEXPECTED_MESSAGE', 'a peer ack before the welcome');
@@ -151,6 +158,7 @@ export class PeerLink {
     }
     this.ackedSeq = Math.max(this.ackedSeq, message.seq);
     this.flush();
+    this.options.onStatus?.();
   }
 
   private flush(): void {
@@ -177,7 +185,11 @@ export class PeerLink {
       this.isSelf = true;
       this.transport.close();
     }
-    if (this.connected) this.options.logger.info({ peer: this.peerId, url: this.options.url }, 'peer disconnected');
+    if (this.connected) {
+      this.options.logger.info({ peer: this.peerId, url: this.options.url }, 'peer disconnected');
+      this.since = Date.now();
+      this.options.onStatus?.();
+    }
     this.connected = false;
     this.inFlight.length = 0;
     this.flushQueued = false;

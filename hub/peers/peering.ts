@@ -70,6 +70,8 @@ export class Peering implements NotifyPeers {
   private catchingUp = false;
   private readonly startedAt = Date.now();
   heldBackTotal = 0;
+  /** Called when a peer connects or disconnects, or acknowledges changes (the hub's live stream). */
+  onStatus: (() => void) | undefined;
   readonly clock: HybridClock;
   private readonly log: RegisterLog;
   private readonly links: PeerLink[];
@@ -86,7 +88,7 @@ export class Peering implements NotifyPeers {
     this.clock = new HybridClock(Date.now, options.maxDriftMs);
     this.log = new RegisterLog(options.dataDir);
     this.links = options.peers.map(
-      (p) => new PeerLink(this.register, this.alerts, { url: p.url, token: p.token, hubId: options.hubId, epoch: this.epoch, frameBytes: options.frameBytes, logger: options.logger, ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}) }, options.onLag),
+      (p) => new PeerLink(this.register, this.alerts, { url: p.url, token: p.token, hubId: options.hubId, epoch: this.epoch, frameBytes: options.frameBytes, logger: options.logger, ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}), onStatus: () => this.onStatus?.() }, options.onLag),
     );
   }
 
@@ -160,6 +162,7 @@ export class Peering implements NotifyPeers {
     const acked = known !== undefined && known.epoch === hello.epoch ? known.ackedSeq : null;
     if (known === undefined && this.inbound.size >= MAX_INBOUND_PEERS && !this.forgetOldestDisconnected()) throw new FederationError('CN_ERR_BUSY', 'too many peers');
     this.inbound.set(hello.hub_id, { epoch: hello.epoch, backlog: hello.last_seq, ackedSeq: acked ?? 0, session, lastExchange: Date.now(), clockOffsetMs: hello.now - Date.now() });
+    this.onStatus?.();
     return acked;
   }
 
@@ -238,6 +241,7 @@ export class Peering implements NotifyPeers {
   closed(hello: PeerHello, session: PeerSession): void {
     const peer = this.inbound.get(hello.hub_id);
     if (peer?.session === session) peer.session = undefined;
+    this.onStatus?.();
   }
 
   /** Makes the hub state show what a register entry says (skipping what a later regression superseded). */

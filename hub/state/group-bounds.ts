@@ -33,7 +33,7 @@ export class GroupBounds {
   /** Groups forgotten, by reason, since start. */
   readonly forgotten = { retention: 0, max_groups: 0 };
 
-  constructor(private readonly options: GroupBoundsOptions) {}
+  constructor(readonly options: GroupBoundsOptions) {}
 
   /** May `source` create one more group now? Counts a refusal. */
   admit(source: string | undefined, now: number): Admission {

@@ -48,7 +48,7 @@ export class HubState {
   readonly serviceSeries = new Map<string, SeriesData>();
   readonly samples: SampleStore;
   readonly bounds: GroupBounds;
-  private readonly retentionMs: number;
+  readonly retentionMs: number;
   private groupCount = 0;
   private readonly listeners: ((e: StateEvent) => void)[] = [];
   private readonly now: () => number;
@@ -229,10 +229,9 @@ export class HubState {
       this.version++;
       this.emit({ type: 'source', source, ...targets });
     }
-    if (message.sources !== undefined) {
-      source.children = message.sources;
-      this.emit({ type: 'source', source, changed: [], removed: [] });
-    }
+    if (message.sources !== undefined) source.children = message.sources;
+    if (message.intake !== undefined) source.intake = message.intake;
+    if (message.sources !== undefined || message.intake !== undefined) this.emit({ type: 'source', source, changed: [], removed: [], intakeOnly: message.sources === undefined });
     if (stats.ignoredLower > 0) source.anomalies += stats.ignoredLower;
     source.groupsRefused += stats.refused;
     source.ackedSeqs.set(source.lastEpoch, message.seq);

@@ -1,3 +1,4 @@
+import type { Intake } from '../../common/federation/intake.js';
 import type { WireSourceStatus, WireTarget } from '../../common/federation/messages.js';
 
 /**
@@ -29,12 +30,14 @@ export interface Source {
   groupsRefused: number;
   /** For a child hub: its own sources, as it last reported them. */
   children: WireSourceStatus[];
+  /** An agent's push intake figures, as it last reported them (in memory only: each connection resends them). */
+  intake: Intake | undefined;
 }
 
 export function newSource(name: string, kind: 'agent' | 'hub', epoch: string): Source {
   return {
     name, kind, labels: {}, lastEpoch: epoch, ackedSeqs: new Map(), connected: false, connectedAt: 0, lastMessageAt: 0,
-    path: [], version: '', messagesIn: 0, bytesIn: 0, connections: 0, targets: new Map(), anomalies: 0, groupsRefused: 0, children: [],
+    path: [], version: '', messagesIn: 0, bytesIn: 0, connections: 0, targets: new Map(), anomalies: 0, groupsRefused: 0, children: [], intake: undefined,
   };
 }
 

@@ -23,6 +23,8 @@ export type StateEvent =
     /** Target health that changed in this message (empty for connection changes). */
     readonly changed: readonly WireTarget[];
     readonly removed: readonly [agent: string, service: string, url: string][];
+    /** Only the source's intake figures changed (they stay at this hub: nothing to forward upstream). */
+    readonly intakeOnly?: boolean;
   };
 
 export interface MergeStats {

@@ -1,12 +1,12 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Signal } from './otlp-proto.js';
 import type { OtlpRejectReason } from './otlp-error.js';
+import { type ExceptionResult, OtlpFigures } from './otlp-figures.js';
 
-/** What became of one exception of a batch. */
-export type ExceptionResult = 'accepted' | 'duplicate' | 'overflow' | 'rate_limited' | 'too_many_services';
 
 /**
- * Metrics of the OTLP ingestion (`crowsnest_agent_otlp_*`), registered in the agent's registry.
+ * Metrics of the OTLP ingestion (`crowsnest_agent_otlp_*`), registered in the agent's registry, and
+ * the same figures as plain numbers for the agent's report to its hubs (`figures`).
  * Owned by the OTLP ingestion; lives as long as the agent.
  */
 export class OtlpMetrics {
@@ -14,8 +14,10 @@ export class OtlpMetrics {
   private readonly items: Counter<'signal'>;
   private readonly ignored: Counter<'signal'>;
   private readonly rejected: Counter<'reason'>;
+  readonly figures: OtlpFigures;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, onFiguresChanged?: () => void) {
+    this.figures = new OtlpFigures(onFiguresChanged);
     const registers = [registry];
     this.exceptions = new Counter({
       name: 'crowsnest_agent_otlp_exceptions_total',
@@ -29,15 +31,19 @@ export class OtlpMetrics {
   }
 
   exception(signal: Signal, result: ExceptionResult, n = 1): void {
-    if (n > 0) this.exceptions.inc({ signal, result }, n);
+    if (n <= 0) return;
+    this.exceptions.inc({ signal, result }, n);
+    this.figures.exception(signal, result, n);
   }
 
   batch(signal: Signal, items: number, ignored: number): void {
     if (items > 0) this.items.inc({ signal }, items);
     if (ignored > 0) this.ignored.inc({ signal }, ignored);
+    if (items > 0 || ignored > 0) this.figures.batch(signal, items, ignored);
   }
 
   reject(reason: OtlpRejectReason): void {
     this.rejected.inc({ reason });
+    this.figures.reject(reason);
   }
 }

@@ -8,11 +8,14 @@ import { errorMiddleware } from '../../../common/http/http-error.js';
 import { boundAddress, listenOn } from '../../../common/http/listen.js';
 import type { Limits } from '../../../common/limits.js';
 import { OtlpIngest, type OtlpSink } from './otlp-ingest.js';
+import type { OtlpFigures } from './otlp-figures.js';
 import { OtlpMetrics } from './otlp-metrics.js';
 import { otlpRoutes } from './otlp-routes.js';
 
 export interface OtlpSetup {
   readonly ingest: OtlpIngest;
+  /** What the intake did, for the agent's report to its hubs. */
+  readonly figures: OtlpFigures;
   /** The routes, for the agent's own listener; undefined when OTLP has a listener of its own. */
   readonly router: Router | undefined;
   /** The listener of its own (`agent.otlp.listen`), started. */
@@ -26,14 +29,16 @@ export interface OtlpSetup {
 export async function setUpOtlp(deps: {
   config: OtlpConfig; limits: Limits; sink: OtlpSink; registry: Registry; logger: Logger; samplesPerGroup: number;
   onUnexpected: (err: unknown) => void;
+  /** A figure changed (the shipper reports them to the hubs). */
+  onFiguresChanged?: () => void;
 }): Promise<OtlpSetup> {
-  const metrics = new OtlpMetrics(deps.registry);
+  const metrics = new OtlpMetrics(deps.registry, deps.onFiguresChanged);
   const logger = deps.logger.child({ stage: 'otlp' });
   const ingest = new OtlpIngest({ config: deps.config, limits: deps.limits, metrics, logger, sink: deps.sink, samplesPerGroup: deps.samplesPerGroup });
   const router = otlpRoutes({ ingest, metrics, logger, maxBodyBytes: deps.config.max_body_bytes });
   if (deps.config.listen === undefined) {
     logger.info({ tokens: deps.config.tokens.length }, 'OTLP ingestion at POST /v1/traces and /v1/logs');
-    return { ingest, router, server: undefined };
+    return { ingest, figures: metrics.figures, router, server: undefined };
   }
   const app = new Koa();
   app.silent = true;
@@ -50,5 +55,5 @@ export async function setUpOtlp(deps: {
   await listenOn(server, deps.config.listen);
   const bound = boundAddress(server);
   logger.info({ listen: `${bound.host}:${bound.port}`, tokens: deps.config.tokens.length }, 'OTLP ingestion at POST /v1/traces and /v1/logs on its own listener');
-  return { ingest, router: undefined, server };
+  return { ingest, figures: metrics.figures, router: undefined, server };
 }

@@ -17,6 +17,6 @@ export function parseEvent(type: string, data: unknown): LiveEvent | null {
     const keys = v['keys'].filter((k): k is string => typeof k === 'string');
     return { type: 'groups', service: v['service'], keys, truncated: v['truncated'] === true };
   }
-  if (type === 'services' || type === 'sources' || type === 'alert') return { type };
+  if (type === 'services' || type === 'sources' || type === 'alert' || type === 'peers') return { type };
   return null;
 }

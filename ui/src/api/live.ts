@@ -7,7 +7,7 @@ export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
 /** A hub event, or `resync`: the stream was down for a while, so every view should refetch. */
 export type LiveMessage = LiveEvent | { readonly type: 'resync' };
 
-const EVENT_TYPES = ['groups', 'services', 'sources', 'alert'] as const;
+const EVENT_TYPES = ['groups', 'services', 'sources', 'alert', 'peers'] as const;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 

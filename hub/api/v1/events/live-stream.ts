@@ -42,6 +42,7 @@ export class LiveStream {
   private servicesChanged = false;
   private sourcesChanged = false;
   private alertFired = false;
+  private peersChanged = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   /** Clients dropped for reading too slowly, since start. */
@@ -98,6 +99,13 @@ export class LiveStream {
     this.timer ??= setTimeout(() => this.flush(), this.options.flushMs);
   }
 
+  /** A peer connected, disconnected or acknowledged (hub/peers): clients get a `peers` event with the next batch. */
+  peers(): void {
+    if (this.clients.size === 0) return;
+    this.peersChanged = true;
+    this.timer ??= setTimeout(() => this.flush(), this.options.flushMs);
+  }
+
   private onStateEvent(e: StateEvent): void {
     if (this.clients.size === 0) return;
     if (e.type === 'source') {
@@ -119,10 +127,12 @@ export class LiveStream {
     if (this.servicesChanged) events.push({ type: 'services' });
     if (this.sourcesChanged) events.push({ type: 'sources' });
     if (this.alertFired) events.push({ type: 'alert' });
+    if (this.peersChanged) events.push({ type: 'peers' });
     this.pending = new Map();
     this.servicesChanged = false;
     this.sourcesChanged = false;
     this.alertFired = false;
+    this.peersChanged = false;
     if (events.length === 0) return;
     this.broadcast(events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(''), events.length);
   }

@@ -15,7 +15,7 @@ export function peerRoutes(deps: { readonly hubId: string; readonly peering?: ()
       items: (status?.links ?? []).map((l) => {
         const dialledIn = l.hubId === null ? undefined : inbound.get(l.hubId);
         return {
-          url: l.url, hub_id: l.hubId, connected: l.connected, inbound: dialledIn?.connected ?? false, lag_ms: l.lagMs, pending: l.pending,
+          url: l.url, hub_id: l.hubId, connected: l.connected, since: iso(l.since), inbound: dialledIn?.connected ?? false, lag_ms: l.lagMs, pending: l.pending,
           last_exchange: iso(Math.max(l.lastExchange, dialledIn?.lastExchange ?? 0)), clock_offset_ms: l.clockOffsetMs, reconnects: l.reconnects, last_error: l.lastError,
         };
       }),

@@ -1,4 +1,5 @@
-import type { SourceView } from '../../../../common/api/v1.js';
+import type { GroupBoundsView, SourceView } from '../../../../common/api/v1.js';
+import type { HubState } from '../../../state/hub-state.js';
 import type { WireSourceStatus, WireTarget } from '../../../../common/federation/messages.js';
 import type { Source } from '../../../state/sources.js';
 import { iso } from '../present.js';
@@ -38,6 +39,18 @@ export function toSourceView(s: Source, now: number, groups = 0): SourceView {
     groups_refused: s.groupsRefused,
     path: s.path,
     version: s.version,
+    otlp: s.intake?.otlp ?? null,
+  };
+}
+
+const bound = (n: number): number | null => (Number.isFinite(n) ? n : null);
+
+/** The hub's group bounds and their figures since start (unbounded limits as null). */
+export function groupBoundsView(state: HubState): GroupBoundsView {
+  const b = state.bounds;
+  return {
+    held: state.stats().groups, max_groups: bound(b.options.maxGroups), per_source: bound(b.options.maxGroupsPerSource), retention_ms: state.retentionMs,
+    forgotten: { ...b.forgotten }, refused: { ...b.refused },
   };
 }
 
@@ -63,7 +76,7 @@ export function indirectSourceViews(child: Source, now: number): SourceView[] {
     return {
       name: c.name, kind: c.kind, via: routeOf(c), connected: c.connected, labels: c.labels, epoch: c.epoch, last_seq: null, connected_at: null,
       last_message_at: iso(c.last_message_at), lag_ms: c.last_message_at > 0 ? Math.max(0, now - c.last_message_at) : null,
-      targets_up: up, targets_down: down, messages: 0, bytes: 0, connections: 0, anomalies: 0, groups: 0, groups_refused: 0, path: [], version: '',
+      targets_up: up, targets_down: down, messages: 0, bytes: 0, connections: 0, anomalies: 0, groups: 0, groups_refused: 0, path: [], version: '', otlp: null,
     };
   });
 }

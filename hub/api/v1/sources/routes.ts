@@ -3,7 +3,7 @@ import type { SourcesResponseSchema } from '../../../../common/api/v1.js';
 import type { z } from 'zod';
 import type { HubState } from '../../../state/hub-state.js';
 import { NoQuerySchema, parseQuery } from '../request.js';
-import { indirectSourceViews, toSourceView } from './presenter.js';
+import { groupBoundsView, indirectSourceViews, toSourceView } from './presenter.js';
 
 export interface SourceRoutesDeps {
   readonly state: HubState;
@@ -27,7 +27,7 @@ export function sourceRoutes(deps: SourceRoutesDeps): Router {
       .flatMap((s) => indirectSourceViews(s, t))
       .sort((a, b) => cmp(a.via.join('\u0000'), b.via.join('\u0000')) || cmp(a.name, b.name));
     const items = [...direct.map((s) => toSourceView(s, t, deps.state.bounds.groupsOf(s.name))), ...indirect];
-    const body: z.infer<typeof SourcesResponseSchema> = { items };
+    const body: z.infer<typeof SourcesResponseSchema> = { items, groups: groupBoundsView(deps.state) };
     ctx.body = body;
   });
   return router;
