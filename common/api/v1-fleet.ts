@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { OtlpIntakeSchema } from '../federation/intake.js';
 
+export type { OtlpIntake } from '../federation/intake.js';
+
 /**
  * API v1, the fleet part (re-exported by v1.ts, where the routes are listed): agents and child hubs
  * feeding this hub, and the scrape targets they report.

@@ -3,7 +3,6 @@ import type { Signal } from './otlp-proto.js';
 import type { OtlpRejectReason } from './otlp-error.js';
 import { type ExceptionResult, OtlpFigures } from './otlp-figures.js';
 
-
 /**
  * Metrics of the OTLP ingestion (`crowsnest_agent_otlp_*`), registered in the agent's registry, and
  * the same figures as plain numbers for the agent's report to its hubs (`figures`).

@@ -5,6 +5,7 @@ import type {
   ErrorListQuery,
   ErrorListResponse,
   ErrorSummary,
+  PeersResponse,
   ServiceDetailResponse,
   ServicesResponse,
   SourcesResponseSchema,
@@ -110,6 +111,8 @@ export const api = {
     request<ErrorGroupResponse>('GET', `api/v1/services/${seg(service)}/errors/${seg(key)}`, signal),
   setResolved: (service: string, key: string, resolved: boolean) =>
     request<ErrorSummary>('POST', `api/v1/services/${seg(service)}/errors/${seg(key)}/${resolved ? 'resolve' : 'unresolve'}`),
+  /** The hub's peers (hub.peers); no items without peers. */
+  peers: (signal?: AbortSignal) => request<PeersResponse>('GET', 'api/v1/peers', signal),
   sources: (signal?: AbortSignal) => request<z.infer<typeof SourcesResponseSchema>>('GET', 'api/v1/sources', signal),
   alerts: (query: Partial<Pick<AlertsQuery, 'service' | 'type' | 'limit'>>, signal?: AbortSignal) => {
     const p = new URLSearchParams();

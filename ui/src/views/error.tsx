@@ -23,7 +23,7 @@ export function ErrorView({ service, errorKey }: { service: string; errorKey: st
     liveMatch: (m) => m.type === 'groups' && m.service === service && (m.truncated || m.keys.includes(errorKey)),
   });
   const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<ApiError | undefined>(undefined);
+  const [actionError, setActionError] = useState<{ error: ApiError; resolve: boolean } | undefined>(undefined);
   const [prompt, setPrompt] = useState<{ resolve: boolean; rejected: boolean } | null>(null);
 
   useEffect(() => {
@@ -45,7 +45,7 @@ export function ErrorView({ service, errorKey }: { service: string; errorKey: st
         setPrompt({ resolve, rejected: hadToken });
       } else {
         setPrompt(null);
-        setActionError(e);
+        setActionError({ error: e, resolve });
       }
     } finally {
       setBusy(false);
@@ -105,7 +105,7 @@ export function ErrorView({ service, errorKey }: { service: string; errorKey: st
                   )}
                 </div>
               </div>
-              {actionError !== undefined && <ErrorBanner error={actionError} what="the change" />}
+              {actionError !== undefined && <ErrorBanner error={actionError.error} what="the change" action={actionError.resolve ? 'Could not resolve this error' : 'Could not unresolve this error'} />}
               <dl class="facts">
                 <div>
                   <dt>Total</dt>

@@ -6,12 +6,16 @@ import { Loaded } from '../components/load-state.js';
 import { count } from '../format/numbers.js';
 import type { FleetState } from '../routing/list-state.js';
 import { navigate } from '../routing/use-route.js';
+import { GroupBoundsSummary } from './fleet-bounds.js';
+import { OtlpIntakeTable } from './fleet-intake.js';
+import { PeersSection } from './fleet-peers.js';
 import { filterSources, SourcesTable } from './fleet-sources.js';
 import { TargetsByService } from './fleet-targets.js';
 
 /**
- * `#/targets` (Periskop's link) and the fleet: agents and child hubs first, with their target counts,
- * then scrape targets per service (failing ones always shown, healthy ones paged on demand). One
+ * `#/targets` (Periskop's link) and the fleet: the hub's peers (when it has any), agents and child hubs
+ * with their target and group counts and the hub's group bounds, what agents' OTLP intakes did, then
+ * scrape targets per service (failing ones always shown, healthy ones paged on demand). One
  * filter for both; the filter and the expanded services are kept in the address.
  */
 export function FleetView({ fleet }: { fleet: FleetState }) {
@@ -42,6 +46,7 @@ export function FleetView({ fleet }: { fleet: FleetState }) {
           testId="fleet-filter"
         />
       </div>
+      <PeersSection />
       <h2>
         Agents and child hubs{' '}
         {sources.data !== undefined && (
@@ -51,7 +56,13 @@ export function FleetView({ fleet }: { fleet: FleetState }) {
         )}
       </h2>
       <Loaded data={sources.data} error={sources.error} what="sources">
-        {(data) => <SourcesTable items={shown} total={data.items.length} />}
+        {(data) => (
+          <>
+            {data.groups !== undefined && <GroupBoundsSummary bounds={data.groups} />}
+            <SourcesTable items={shown} total={data.items.length} bounds={data.groups} />
+            <OtlpIntakeTable items={shown} />
+          </>
+        )}
       </Loaded>
       <h2 data-testid="targets-heading">Targets</h2>
       <TargetsByService q={fleet.q} open={fleet.open} onToggle={onToggle} />
