@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SelfErrors } from '../../../common/self-errors.js';
-import { createFileDurably } from '../../../common/storage/durable-file.js';
 import { createHubApp } from '../../../hub/api/app.js';
 import { LiveStream } from '../../../hub/api/v1/events/live-stream.js';
 import { statusOf } from '../../../hub/state/group.js';
@@ -14,6 +13,7 @@ import { HubStore } from '../../../hub/store/hub-store.js';
 import { StorageFullError } from '../../../hub/store/storage-full.js';
 import { UserActions } from '../../../hub/store/user-actions.js';
 import { wireGroup } from '../../helpers/builders.js';
+import { diskThatFills } from '../../helpers/full-disk.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -23,25 +23,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/**
- * A file layer that behaves like a full disk while `full` is set: a write puts part of its bytes on
- * disk, then fails with ENOSPC, as write(2) does when the device fills up mid-record.
- */
-function diskThatFills() {
-  const disk = { full: false };
-  const create = async (file: string): Promise<FileHandle> => {
-    const handle = await createFileDurably(file);
-    const writev = handle.writev.bind(handle);
-    handle.writev = (async (buffers: NodeJS.ArrayBufferView[]) => {
-      if (!disk.full) return writev(buffers);
-      await handle.write((buffers[0] as Buffer).subarray(0, 5));
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    }) as FileHandle['writev'];
-    return handle;
-  };
-  return { disk, create };
-}
 
 async function hubOn(create?: (file: string) => Promise<FileHandle>) {
   const state = new HubState({ samplesPerGroup: 5 });
