@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { Intake } from '../../common/federation/intake.js';
 import type { Ack, Delta, Hello, LineageDef, Sync, Welcome, WireGroup, WireOccurrence, WireSourceStatus, WireStringDef, WireTarget } from '../../common/federation/messages.js';
 
 /**
@@ -93,6 +94,12 @@ const sourceStatus: fc.Arbitrary<WireSourceStatus> = fc.record({
   via: list(name, 16),
 }, PLAIN);
 
+const otlpSignal = fc.record({ items: count, ignored: count, accepted: count, overflow: count, duplicate: count, rejected: count }, PLAIN);
+/** Intake figures: with or without OTLP, refusals by any reason within the bounds. */
+const intake: fc.Arbitrary<Intake> = fc.record({
+  otlp: fc.record({ traces: otlpSignal, logs: otlpSignal, refused: fc.dictionary(text(0, 64), count, { maxKeys: 4, noNullPrototype: true }) }, PLAIN),
+}, { requiredKeys: [], noNullPrototype: true });
+
 /** Sets each optional key in `keys` that is absent to undefined, sometimes (zod keeps such a key). */
 function withUndefinedOptionals<T extends object>(message: fc.Arbitrary<T>, keys: readonly string[]): fc.Arbitrary<T> {
   return fc.tuple(message, fc.subarray([...keys])).map(([m, chosen]) => {
@@ -102,7 +109,7 @@ function withUndefinedOptionals<T extends object>(message: fc.Arbitrary<T>, keys
   });
 }
 
-const OPTIONAL_STATE_KEYS = ['lineages', 'strings', 'targets_removed', 'targets_complete', 'sources'] as const;
+const OPTIONAL_STATE_KEYS = ['lineages', 'strings', 'targets_removed', 'targets_complete', 'sources', 'intake'] as const;
 const stateFields = {
   seq: count,
   lineages: list(lineage, 100_000),
@@ -112,6 +119,7 @@ const stateFields = {
   targets_removed: fc.array(fc.tuple(name, name, text(0, 4096)), { maxLength: 2 }),
   targets_complete: fc.boolean(),
   sources: list(sourceStatus, 100_000),
+  intake,
 };
 
 export const helloArb: fc.Arbitrary<Hello> = fc.record({
