@@ -104,6 +104,15 @@ describe('LiveStream', () => {
     await pollUntil(async () => events, (e) => e.some((x) => x.type === 'sources'), 5_000, 20);
   });
 
+  it('announces peer changes, many coalesced into one event', async () => {
+    const { port, live } = await serve({ flushMs: 50 });
+    const { events } = await subscribe(port);
+    await pollUntil(async () => live.clientCount, (n) => n === 1);
+    for (let i = 0; i < 10; i++) live.peers();
+    await pollUntil(async () => events, (e) => e.some((x) => x.type === 'peers'), 5_000, 20);
+    expect(events).toEqual([{ type: 'peers' }]);
+  });
+
   it('sends a heartbeat comment', async () => {
     const { port } = await serve({ heartbeatMs: 50 });
     const socket = connect(port, '127.0.0.1');
