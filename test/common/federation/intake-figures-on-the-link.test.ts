@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Intake } from '../../../common/federation/intake.js';
 import type { LinkConnection, LinkSource } from '../../../common/federation/link-source.js';
+import { decodeSourceMessage, encodeMessage } from '../../../common/federation/codec.js';
+import { FederationError } from '../../../common/federation/errors.js';
 import { PROTOCOL_VERSION, type SourceMessage } from '../../../common/federation/messages.js';
 import { PendingChanges } from '../../../common/federation/pending-changes.js';
 import { LINK_DEFAULTS, SourceLink } from '../../../common/federation/source-link.js';
@@ -100,5 +102,32 @@ describe('PendingChanges.markIntake', () => {
     expect(pending.empty).toBe(true);
     pending.restore(taken);
     expect(pending.intakeChanged).toBe(true);
+  });
+});
+
+describe('the intake field on the wire', () => {
+  const delta = (extra: Record<string, unknown>) => encodeMessage({ t: 'delta', seq: 1, services: [], targets: [], ...extra } as SourceMessage);
+  const code = (frame: Buffer) => {
+    try {
+      decodeSourceMessage(frame, 1024 * 1024);
+      return 'accepted';
+    } catch (err) {
+      return err instanceof FederationError ? err.code : String(err);
+    }
+  };
+
+  it('is optional (an older agent sends none) and takes only the intake kinds this hub knows', () => {
+    expect(code(delta({}))).toBe('accepted');
+    const decoded = decodeSourceMessage(delta({ intake: { ...figures(1), sentry: { events: 3 } } }), 1024 * 1024);
+    expect(decoded.t === 'delta' && decoded.intake).toEqual(figures(1));
+  });
+
+  it('refuses figures that are not counts, and more refusal reasons than the bound', () => {
+    const otlp = figures(1).otlp as NonNullable<Intake['otlp']>;
+    expect(code(delta({ intake: { otlp: { ...otlp, traces: { ...otlp.traces, accepted: -1 } } } }))).toBe('CN_ERR_BAD_MESSAGE');
+    expect(code(delta({ intake: { otlp: { ...otlp, logs: { ...otlp.logs, items: 1.5 } } } }))).toBe('CN_ERR_BAD_MESSAGE');
+    const many = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`reason_${i}`, 1]));
+    expect(code(delta({ intake: { otlp: { ...otlp, refused: many } } }))).toBe('CN_ERR_BAD_MESSAGE');
+    expect(code(delta({ intake: { otlp: { ...otlp, refused: { ['x'.repeat(65)]: 1 } } } }))).toBe('CN_ERR_BAD_MESSAGE');
   });
 });
