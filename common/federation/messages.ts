@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpContextSchema } from '../occurrence.js';
-import { IntakeSchema } from './intake.js';
+import { IntakeSchema, OtlpIntakeSchema } from './intake.js';
 import { CountSchema, MsSchema } from '../schema/scalars.js';
 import { SeveritySchema } from '../severity.js';
 
@@ -120,6 +120,8 @@ export const WireSourceStatusSchema = z.object({
   epoch: z.string().max(128),
   last_message_at: Ms,
   via: z.array(Name).max(16),
+  /** An agent's OTLP intake figures as its hub last heard them (intake.ts); absent when it reports none. */
+  otlp: OtlpIntakeSchema.optional(),
 });
 export type WireSourceStatus = z.infer<typeof WireSourceStatusSchema>;
 

@@ -29,11 +29,12 @@ export class HubLinkSource implements LinkSource<HubGroup> {
     return this.state.targets();
   }
 
-  /** This hub's sources and, flattened, theirs (what a parent shows as the fleet below this hub). */
+  /** This hub's sources and, flattened, theirs, with agents' OTLP figures (what a parent shows as the fleet below this hub). */
   sourcesStatus(): WireSourceStatus[] {
     const out: WireSourceStatus[] = [];
     for (const s of this.state.sources.values()) {
-      out.push({ name: s.name, kind: s.kind, connected: s.connected, labels: s.labels, epoch: s.lastEpoch, last_message_at: s.lastMessageAt, via: [] });
+      const otlp = s.intake?.otlp;
+      out.push({ name: s.name, kind: s.kind, connected: s.connected, labels: s.labels, epoch: s.lastEpoch, last_message_at: s.lastMessageAt, via: [], ...(otlp === undefined ? {} : { otlp }) });
       for (const c of s.children) if (c.via.length < 15) out.push({ ...c, via: [...c.via, s.name] });
     }
     return out;

@@ -23,7 +23,7 @@ export type StateEvent =
     /** Target health that changed in this message (empty for connection changes). */
     readonly changed: readonly WireTarget[];
     readonly removed: readonly [agent: string, service: string, url: string][];
-    /** Only the source's intake figures changed (they stay at this hub: nothing to forward upstream). */
+    /** Only the source's intake figures changed: the upstream forwards them with its periodic source list, not at once. */
     readonly intakeOnly?: boolean;
   };
 

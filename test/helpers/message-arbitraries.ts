@@ -84,6 +84,9 @@ const target: fc.Arbitrary<WireTarget> = fc.record({
 
 const lineage: fc.Arbitrary<LineageDef> = fc.record({ ref: fc.integer({ min: 1, max: 1_000_000 }), name, epoch: text(1, 128), labels, via: list(name, 16) }, PLAIN);
 const stringDef: fc.Arbitrary<WireStringDef> = fc.tuple(positive, fc.oneof(text(0, 40), fc.array(text(0, 20), { maxLength: 3 })));
+const otlpSignal = fc.record({ items: count, ignored: count, accepted: count, overflow: count, duplicate: count, rejected: count }, PLAIN);
+const otlpIntake = fc.record({ traces: otlpSignal, logs: otlpSignal, refused: fc.dictionary(text(0, 64), count, { maxKeys: 4, noNullPrototype: true }) }, PLAIN);
+
 const sourceStatus: fc.Arbitrary<WireSourceStatus> = fc.record({
   name,
   kind: fc.constantFrom('agent' as const, 'hub' as const),
@@ -92,13 +95,11 @@ const sourceStatus: fc.Arbitrary<WireSourceStatus> = fc.record({
   epoch: text(0, 128),
   last_message_at: ms,
   via: list(name, 16),
-}, PLAIN);
+  otlp: otlpIntake,
+}, { requiredKeys: ['name', 'kind', 'connected', 'labels', 'epoch', 'last_message_at', 'via'], noNullPrototype: true });
 
-const otlpSignal = fc.record({ items: count, ignored: count, accepted: count, overflow: count, duplicate: count, rejected: count }, PLAIN);
 /** Intake figures: with or without OTLP, refusals by any reason within the bounds. */
-const intake: fc.Arbitrary<Intake> = fc.record({
-  otlp: fc.record({ traces: otlpSignal, logs: otlpSignal, refused: fc.dictionary(text(0, 64), count, { maxKeys: 4, noNullPrototype: true }) }, PLAIN),
-}, { requiredKeys: [], noNullPrototype: true });
+const intake: fc.Arbitrary<Intake> = fc.record({ otlp: otlpIntake }, { requiredKeys: [], noNullPrototype: true });
 
 /** Sets each optional key in `keys` that is absent to undefined, sometimes (zod keeps such a key). */
 function withUndefinedOptionals<T extends object>(message: fc.Arbitrary<T>, keys: readonly string[]): fc.Arbitrary<T> {

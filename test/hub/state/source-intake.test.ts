@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Intake } from '../../../common/federation/intake.js';
-import { groupBoundsView, toSourceView } from '../../../hub/api/v1/sources/presenter.js';
+import { groupBoundsView, indirectSourceViews, toSourceView } from '../../../hub/api/v1/sources/presenter.js';
+import { HubLinkSource } from '../../../hub/federation/hub-link-source.js';
+import { newSource } from '../../../hub/state/sources.js';
 import { HubState } from '../../../hub/state/hub-state.js';
 import type { StateEvent } from '../../../hub/state/state-event.js';
 import { wireGroup } from '../../helpers/builders.js';
@@ -39,5 +41,20 @@ describe('groupBoundsView', () => {
       forgotten: { retention: 0, max_groups: 0 }, refused: { max_groups: 0, source_limit: 1 },
     });
     expect(toSourceView(source, Date.now(), state.bounds.groupsOf('agent-1'))).toMatchObject({ groups: 1, groups_refused: 1 });
+  });
+});
+
+describe('intake figures up the hierarchy', () => {
+  it('go with a hub\'s source list to its parent, which shows them for the agent below the child hub', () => {
+    const state = new HubState({ samplesPerGroup: 5 });
+    const agent = state.source('agent-1', 'agent', 'e1');
+    agent.intake = intake(3);
+    state.source('agent-2', 'agent', 'e1');
+    const list = new HubLinkSource(state).sourcesStatus();
+    expect(list.map((s) => [s.name, s.otlp?.traces.accepted])).toEqual([['agent-1', 3], ['agent-2', undefined]]);
+    expect(list[1]).not.toHaveProperty('otlp');
+    const child = newSource('regional', 'hub', 'r1');
+    child.children = list;
+    expect(indirectSourceViews(child, Date.now()).map((v) => v.otlp?.traces.accepted ?? null)).toEqual([3, null]);
   });
 });

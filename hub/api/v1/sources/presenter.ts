@@ -76,7 +76,7 @@ export function indirectSourceViews(child: Source, now: number): SourceView[] {
     return {
       name: c.name, kind: c.kind, via: routeOf(c), connected: c.connected, labels: c.labels, epoch: c.epoch, last_seq: null, connected_at: null,
       last_message_at: iso(c.last_message_at), lag_ms: c.last_message_at > 0 ? Math.max(0, now - c.last_message_at) : null,
-      targets_up: up, targets_down: down, messages: 0, bytes: 0, connections: 0, anomalies: 0, groups: 0, groups_refused: 0, path: [], version: '', otlp: null,
+      targets_up: up, targets_down: down, messages: 0, bytes: 0, connections: 0, anomalies: 0, groups: 0, groups_refused: 0, path: [], version: '', otlp: c.otlp ?? null,
     };
   });
 }

@@ -33,6 +33,14 @@ describe('sources presenter', () => {
       ['A', ['regional', 'M'], 1, 1],
       ['B', ['regional'], 1, 0],
     ]);
-    expect(views[1]).toMatchObject({ connected: false, labels: { region: 'x' }, lag_ms: null, last_seq: null, messages: 0 });
+    expect(views[1]).toMatchObject({ connected: false, labels: { region: 'x' }, lag_ms: null, last_seq: null, messages: 0, otlp: null });
+  });
+
+  it('shows the OTLP figures a child hub forwards for an agent below it', () => {
+    const zero = { items: 0, ignored: 0, accepted: 0, overflow: 0, duplicate: 0, rejected: 0 };
+    const otlp = { traces: { ...zero, items: 9, ignored: 7, accepted: 2 }, logs: zero, refused: { rate_limited: 1 } };
+    const r = newSource('regional', 'hub', 'r1');
+    r.children = [{ name: 'A', kind: 'agent', connected: true, labels: {}, epoch: 'a1', last_message_at: NOW, via: [], otlp }];
+    expect(indirectSourceViews(r, NOW)[0]?.otlp).toEqual(otlp);
   });
 });
