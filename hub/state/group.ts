@@ -2,6 +2,7 @@ import type { LineageCounts } from './lineage-counts.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { Severity } from '../../common/severity.js';
 import type { SeriesData } from './series.js';
+import type { LineageTallies } from './group-tags.js';
 
 /** A resolve (DESIGN section 3, rule 6): hidden until the total passes `total` or a newer occurrence. */
 export interface Resolution {
@@ -45,6 +46,9 @@ export interface HubGroup {
   series: SeriesData | null;
   /** Lowercase search text (search-text.ts); null until built after the last sample change. */
   searchText: string | null;
+  /** Occurrences by environment and by release, per lineage (group-tags.ts); absent while none had one (Periskop clients). */
+  environments?: LineageTallies;
+  releases?: LineageTallies;
 }
 
 export type GroupStatus = 'unresolved' | 'resolved' | 'regressed';
