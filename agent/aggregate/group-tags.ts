@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CountSchema, MsSchema } from '../../common/schema/scalars.js';
 import { countTag, type TagTally } from '../../common/merge/tags.js';
+import { MAX_DATE_MS } from '../../common/time.js';
 import type { AgentGroup } from './group.js';
 
 /**
@@ -27,8 +28,10 @@ export function countGroupTags(group: AgentGroup, tagged: readonly TaggedCount[]
     const n = Math.min(t.count, left);
     if (n <= 0) break;
     left -= n;
-    if (t.environment !== undefined) countTag((group.environments ??= new Map()), t.environment, n, t.at);
-    if (t.release !== undefined) countTag((group.releases ??= new Map()), t.release, n, t.at);
+    // Whole ms within the range of dates, as the wire's times are (an OTLP time in ns divides to a fraction).
+    const at = Number.isFinite(t.at) ? Math.min(MAX_DATE_MS, Math.max(0, Math.floor(t.at))) : 0;
+    if (t.environment !== undefined) countTag((group.environments ??= new Map()), t.environment, n, at);
+    if (t.release !== undefined) countTag((group.releases ??= new Map()), t.release, n, at);
   }
 }
 
