@@ -38,7 +38,6 @@ export const OTHER_TAG = '';
  */
 export function tagValue(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
-  // eslint-disable-next-line no-control-regex
   const cut = raw.slice(0, TAG_VALUE_CHARS * 2).replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, TAG_VALUE_CHARS);
   if (cut === '') return undefined;
   return (JSON.parse(JSON.stringify(cut)) as string);

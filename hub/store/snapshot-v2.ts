@@ -5,7 +5,7 @@ import { SnapshotFormatError } from './snapshot-format-error.js';
 import type { Headline, HubGroup } from '../state/group.js';
 import type { HubState } from '../state/hub-state.js';
 import { bucketsHeld, pruneSeries, type SeriesData } from '../state/series.js';
-import { type LineageTallies } from '../state/group-tags.js';
+import type { LineageTallies } from '../state/group-tags.js';
 import {
   FRAME, type Frame, GroupsFrameSchema, HeadFrameSchema, NotifyFrameSchema, type SavedGroup, type SavedGroupFields, type SavedLineage, type SavedSample, type SavedSeries,
   type SavedSource, type SavedTags, ServiceFrameSchema, SourceStatsFrameSchema, TailFrameSchema,
