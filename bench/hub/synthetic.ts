@@ -82,7 +82,7 @@ export function syntheticState(spec: SyntheticStateSpec): HubState {
         service, key: groupKey(kinds, i), severity: kind.severity, createdAt: spec.now - 30 * 86_400_000 + (n % 1000) * 1000, lastSeen, counts, total, samples,
         resolution: n % 20 === 0 ? { at: updatedAt - 3_600_000, total } : null, regressedAt: 0, updatedAt,
         headline: { class: top?.class ?? kind.class, message: top?.message ?? kind.message },
-        samplesEvicted: samples.length === 0, searchText: null,
+        samplesEvicted: samples.length === 0, searchText: null, environments: undefined, releases: undefined, tagIndex: undefined,
         series: random() < spec.withSeries ? { minutes: [minute - 2, 3, minute, 5], hours: [Math.floor(updatedAt / 3_600_000), 8] } : null,
       };
       if (spec.withTags !== undefined && random() < spec.withTags) {

@@ -46,9 +46,15 @@ export interface HubGroup {
   series: SeriesData | null;
   /** Lowercase search text (search-text.ts); null until built after the last sample change. */
   searchText: string | null;
-  /** Occurrences by environment and by release, per lineage (group-tags.ts); absent while none had one (Periskop clients). */
-  environments?: LineageTallies;
-  releases?: LineageTallies;
+  /**
+   * Occurrences by environment and by release, per lineage (group-tags.ts); undefined while none had
+   * one (Periskop clients). Optional for builders in tests; the hub's own constructors always set both
+   * (undefined), so every group has one object shape and the list loops stay monomorphic.
+   */
+  environments?: LineageTallies | undefined;
+  releases?: LineageTallies | undefined;
+  /** The environments and releases as one string, for the list filters (group-tags.ts); undefined until built. */
+  tagIndex?: string | undefined;
 }
 
 export type GroupStatus = 'unresolved' | 'resolved' | 'regressed';

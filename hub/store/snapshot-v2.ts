@@ -280,9 +280,7 @@ function loadGroup(service: string, saved: SavedGroup, texts: string[], stacks: 
   };
 }
 
-function tagFields(tags: [SavedTags, SavedTags] | undefined): Pick<HubGroup, 'environments' | 'releases'> {
-  if (tags === undefined) return {};
-  const environments = loadTallies(tags[0]);
-  const releases = loadTallies(tags[1]);
-  return { ...(environments === undefined ? {} : { environments }), ...(releases === undefined ? {} : { releases }) };
+/** Both fields, always (one object shape for every group, see HubGroup). */
+function tagFields(tags: [SavedTags, SavedTags] | undefined): Pick<HubGroup, 'environments' | 'releases' | 'tagIndex'> {
+  return tags === undefined ? { environments: undefined, releases: undefined, tagIndex: undefined } : { environments: loadTallies(tags[0]), releases: loadTallies(tags[1]), tagIndex: undefined };
 }

@@ -3,7 +3,7 @@ import { type HubGroup, statusOf } from '../../../state/group.js';
 import { matchesSearch } from '../../../state/search-text.js';
 import type { Position } from './cursor.js';
 import { yieldToLoop } from '../../yield-to-loop.js';
-import { hasTag } from './tags-presenter.js';
+import { hasTagValue } from '../../../state/group-tags.js';
 
 export type SortField = 'count' | 'last_seen' | 'created_at';
 export type StatusFilter = 'unresolved' | 'resolved' | 'regressed' | 'all';
@@ -112,8 +112,8 @@ class PageCollector {
     const { sort, after, terms, severity, status, environment, release } = this.options;
     if (severity !== undefined && g.severity !== severity) return;
     if (!statusMatches(g, status)) return;
-    if (environment !== undefined && !hasTag(g.environments, environment)) return;
-    if (release !== undefined && !hasTag(g.releases, release)) return;
+    if (environment !== undefined && !hasTagValue(g, 'e', environment)) return;
+    if (release !== undefined && !hasTagValue(g, 'r', release)) return;
     if (!matchesSearch(g, terms)) return;
     this.total++;
     const value = sortValue(g, sort);

@@ -47,13 +47,6 @@ export function firstRelease(tallies: LineageTallies | undefined): string | null
   return best;
 }
 
-/** True when some lineage counted occurrences with `value` (an environment= or release= filter). */
-export function hasTag(tallies: LineageTallies | undefined, value: string): boolean {
-  if (tallies === undefined) return false;
-  for (const tally of tallies.values()) if ((tally.get(value)?.count ?? 0) > 0) return true;
-  return false;
-}
-
 function joined(a: TagEntry, b: TagEntry): TagEntry {
   return { count: a.count + b.count, first: a.first === 0 ? b.first : b.first === 0 ? a.first : Math.min(a.first, b.first), last: Math.max(a.last, b.last) };
 }
