@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OccurrenceSchema } from '../../common/occurrence.js';
 import { CountSchema, MsSchema } from '../../common/schema/scalars.js';
 import { SeveritySchema } from '../../common/severity.js';
+import { SavedTallySchema } from './group-tags.js';
 
 const KeyCounts = z.array(z.tuple([z.string(), CountSchema]));
 
@@ -31,6 +32,9 @@ export const AggregatorStateSchema = z.object({
       lastSeen: MsSchema,
       count: CountSchema,
       samples: z.array(OccurrenceSchema),
+      /** Breakdowns by environment and release (absent in files written before them, and when empty). */
+      environments: SavedTallySchema.optional(),
+      releases: SavedTallySchema.optional(),
     })),
     origins: z.array(z.object({ id: z.string(), lastObservedAt: MsSchema, last: KeyCounts, baseline: KeyCounts.optional() })),
     /** Baselines of origins forgotten while pending. */

@@ -9,6 +9,7 @@ import { newOrigin } from './origin.js';
 import type { AggregatorState } from './aggregator-state.js';
 import { ORIGIN_TOMBSTONE_DEFAULTS, OriginTombstones } from './origin-tombstones.js';
 import { SampleIntake } from './sample-intake.js';
+import { countGroupTags, loadTally, saveGroupTags } from './group-tags.js';
 import type { StartMode } from './start-mode.js';
 import { AGGREGATOR_CAP_DEFAULTS, type AggregatorOptions, type ApplyResult, type CountSemantics, type ServiceState, type ServiceStats } from './aggregator-options.js';
 
@@ -112,6 +113,7 @@ export class Aggregator {
       if (delta > 0) {
         group.count += delta;
         increments += delta;
+        if (agg.tagged !== undefined) countGroupTags(group, agg.tagged, delta);
         changed = true;
       }
       const createdAt = minCreatedAt(group.createdAt, agg.createdAt);
@@ -260,7 +262,7 @@ export class Aggregator {
         name,
         // Least recently active first, so importState restores the order of activity.
         groups: [...s.groups.valuesOldestFirst()].map((g) => ({
-          key: g.key, severity: g.severity, createdAt: g.createdAt, lastSeen: g.lastSeen, count: g.count, samples: [...g.samples],
+          key: g.key, severity: g.severity, createdAt: g.createdAt, lastSeen: g.lastSeen, count: g.count, samples: [...g.samples], ...saveGroupTags(g),
         })),
         tombstones: [...s.groups.tombstonesOldestFirst()],
         origins: [...s.origins.values()].map((o) => ({
@@ -278,8 +280,11 @@ export class Aggregator {
       const s = this.service(saved.name);
       for (const [key, count] of saved.tombstones ?? []) s.groups.insertTombstone(key, count);
       // Past the cap (a smaller max_groups_per_service than when saved), the oldest go to tombstones.
-      for (const g of saved.groups) {
-        s.groups.insert({ service: saved.name, ...g, samples: g.samples.map((o) => this.interner.occurrence(o)) });
+      for (const { environments, releases, ...g } of saved.groups) {
+        s.groups.insert({
+          service: saved.name, ...g, samples: g.samples.map((o) => this.interner.occurrence(o)),
+          ...(environments === undefined ? {} : { environments: loadTally(environments) }), ...(releases === undefined ? {} : { releases: loadTally(releases) }),
+        });
       }
       for (const o of saved.origins) {
         // Baselines only matter while the start is still pending.

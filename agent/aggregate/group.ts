@@ -1,5 +1,6 @@
 import type { Occurrence } from '../../common/occurrence.js';
 import type { Severity } from '../../common/severity.js';
+import type { TagTally } from '../../common/merge/tags.js';
 
 /**
  * One error group as the agent holds it: the agent's own lineage count (the sum of every delta it
@@ -18,4 +19,7 @@ export interface AgentGroup {
   count: number;
   /** Newest first, capped at samples_per_group. */
   samples: readonly Occurrence[];
+  /** Cumulative occurrences of this lineage by environment and by release (group-tags.ts); absent while none had one. */
+  environments?: TagTally;
+  releases?: TagTally;
 }

@@ -4,6 +4,7 @@ import { type Limits, truncate } from '../../common/limits.js';
 import { type Severity, toSeverity } from '../../common/severity.js';
 import { parseTimestamp } from '../../common/time.js';
 import { note, type TruncationNotes } from './truncation.js';
+import type { TaggedCount } from '../aggregate/group-tags.js';
 
 export { parseHeaders, parseRawOccurrence, rawSampleUuid } from './raw-occurrence.js';
 export type { TruncationNotes, TruncationReason } from './truncation.js';
@@ -36,6 +37,8 @@ export interface ParsedAggregate {
   /** ms since epoch, 0 when missing. */
   readonly createdAt: number;
   readonly rawSamples: readonly unknown[];
+  /** Release and environment of the occurrences this observation adds (Sentry, OTLP; never a Periskop payload). */
+  readonly tagged?: readonly TaggedCount[];
 }
 
 /** Why an item was dropped; counted per target and exposed in metrics. */

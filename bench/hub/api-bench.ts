@@ -29,7 +29,7 @@ export async function apiBench(ctx: BenchContext): Promise<BenchResult> {
   const groups = services.reduce((n, [, g]) => n + g, 0);
   const dataDir = join(ctx.dir, 'api-hub');
   ctx.log(`api: writing a snapshot of ${groups.toLocaleString('en-US')} groups`);
-  const written = await writeSnapshot({ dataDir, hubId: 'bench-api', spec: { services, lineages: 20, samplesPerGroup: 5, withSamples: 1, withSeries: 0.3, now: Date.now() } }, 5 * 60_000);
+  const written = await writeSnapshot({ dataDir, hubId: 'bench-api', spec: { services, lineages: 20, samplesPerGroup: 5, withSamples: 1, withSeries: 0.3, withTags: 0.5, now: Date.now() } }, 5 * 60_000);
   const hub = await startHubOn(ctx, 'api-hub', dataDir, 120_000);
   try {
     await waitUntilIdle(hub.proc.pid, 60_000);
@@ -43,6 +43,8 @@ export async function apiBench(ctx: BenchContext): Promise<BenchResult> {
       { name: 'v1 one group with samples and series', path: () => '/api/v1/services/svc-1/errors', checked: false },
       { name: `v1 every service, default page (${groups.toLocaleString('en-US')} groups)`, path: () => '/api/v1/errors', checked: true },
       { name: `v1 every service, search q=timeout (${groups.toLocaleString('en-US')} groups)`, path: () => '/api/v1/errors?q=timeout', checked: true },
+      { name: `v1 every service, environment=staging (${groups.toLocaleString('en-US')} groups)`, path: () => '/api/v1/errors?environment=staging', checked: true },
+      { name: `v1 every service, q=timeout&release=2.7.0 (${groups.toLocaleString('en-US')} groups)`, path: () => '/api/v1/errors?q=timeout&release=2.7.0', checked: true },
       { name: 'GET /metrics', path: () => '/metrics', checked: false },
     ];
     // The detail route needs a key: take the first of the list.

@@ -34,6 +34,8 @@ export interface SyntheticStateSpec {
   readonly withSamples: number;
   /** Share of groups with a time series (active in the last 7 days). */
   readonly withSeries: number;
+  /** Share of groups with an environment and a release (as Sentry and OTLP groups have), 0 by default. */
+  readonly withTags?: number;
   readonly now: number;
   readonly seed?: number;
   /** Scrape targets, source figures and busy service series (none when absent). */
@@ -80,9 +82,14 @@ export function syntheticState(spec: SyntheticStateSpec): HubState {
         service, key: groupKey(kinds, i), severity: kind.severity, createdAt: spec.now - 30 * 86_400_000 + (n % 1000) * 1000, lastSeen, counts, total, samples,
         resolution: n % 20 === 0 ? { at: updatedAt - 3_600_000, total } : null, regressedAt: 0, updatedAt,
         headline: { class: top?.class ?? kind.class, message: top?.message ?? kind.message },
-        samplesEvicted: samples.length === 0, searchText: null,
+        samplesEvicted: samples.length === 0, searchText: null, environments: undefined, releases: undefined, tagIndex: undefined,
         series: random() < spec.withSeries ? { minutes: [minute - 2, 3, minute, 5], hours: [Math.floor(updatedAt / 3_600_000), 8] } : null,
       };
+      if (spec.withTags !== undefined && random() < spec.withTags) {
+        const entry = { count: counts.get(a) ?? 0, first: group.createdAt, last: lastSeen };
+        group.environments = new Map([[a, new Map([[n % 4 === 0 ? 'staging' : 'production', entry]])]]);
+        group.releases = new Map([[a, new Map([[`2.${n % 40}.0`, { ...entry }]])]]);
+      }
       state.restoreGroup(group);
       if (samples.length > 0) withSamples.push(group);
       samples = [];

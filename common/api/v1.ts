@@ -9,11 +9,11 @@ import { SeveritySchema } from '../severity.js';
  * Routes (path segments encoded with `encodeSegment` below; a key may hold any character):
  *   GET  /api/v1/services                                   ServicesResponse
  *   GET  /api/v1/services/{name}                            ServiceDetailResponse
- *   GET  /api/v1/services/{name}/errors?q&severity&status&sort&order&limit&cursor   ErrorListResponse
+ *   GET  /api/v1/services/{name}/errors?q&severity&status&environment&release&sort&order&limit&cursor   ErrorListResponse
  *   GET  /api/v1/services/{name}/errors/{key}               ErrorGroupResponse
  *   POST /api/v1/services/{name}/errors/{key}/resolve       ErrorSummary (admin token when configured)
  *   POST /api/v1/services/{name}/errors/{key}/unresolve     ErrorSummary (admin token when configured)
- *   GET  /api/v1/errors?q&severity&status&sort&order&limit&cursor   ErrorListResponse, over every service
+ *   GET  /api/v1/errors?q&severity&status&environment&release&sort&order&limit&cursor   ErrorListResponse, over every service
  *   GET  /api/v1/sources                                    SourcesResponse
  *   GET  /api/v1/targets?service&q&health&limit&offset      TargetsResponse (paged)
  *   GET  /api/v1/targets/services?q                         TargetServicesResponse
@@ -80,6 +80,22 @@ export type SeriesPair = z.infer<typeof SeriesPairSchema>;
 export const ServiceDetailResponseSchema = ServiceSummarySchema.extend({ series: SeriesPairSchema });
 export type ServiceDetailResponse = z.infer<typeof ServiceDetailResponseSchema>;
 
+/** One release or environment of a group: occurrences that carried it, first and last seen. */
+export const TagCountSchema = z.object({ name: z.string(), count: z.number(), first_seen: Iso, last_seen: Iso });
+export type TagCount = z.infer<typeof TagCountSchema>;
+
+/**
+ * A group's occurrences by release or by environment (Sentry `release`/`environment`, OpenTelemetry
+ * `service.version`/`deployment.environment[.name]`), at most 20 values; occurrences of values past
+ * that bound are summed in `other` (null when none). Empty for groups of Periskop clients, which send
+ * neither; occurrences that carried none are in no item, so the counts may sum to less than the total.
+ */
+export const TagBreakdownSchema = z.object({
+  items: z.array(TagCountSchema),
+  other: z.object({ count: z.number(), first_seen: Iso, last_seen: Iso }).nullable(),
+});
+export type TagBreakdown = z.infer<typeof TagBreakdownSchema>;
+
 /**
  * One group in a list. `class` and `message` are those of its newest sample ever seen ('' when none;
  * kept when the sample budget evicts samples). `sparkline`: occurrences per minute over the last hour.
@@ -97,6 +113,10 @@ export const ErrorSummarySchema = z.object({
   class: z.string(),
   message: z.string(),
   sparkline: SeriesSchema,
+  /** The release the group was first seen in (the earliest first seen of its releases); null when none is known. */
+  first_release: z.string().nullable(),
+  /** Occurrences by environment, largest count first. */
+  environments: TagBreakdownSchema,
 });
 export type ErrorSummary = z.infer<typeof ErrorSummarySchema>;
 
@@ -117,6 +137,10 @@ export const ErrorListQuerySchema = z.strictObject({
   sort: z.enum(['count', 'last_seen', 'created_at']).default('last_seen'),
   order: z.enum(['asc', 'desc']).default('desc'),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Only groups with occurrences in this environment (exact name, as listed in `environments`). */
+  environment: z.string().min(1).max(1000).optional(),
+  /** Only groups with occurrences in this release (exact name, as listed in `releases`). */
+  release: z.string().min(1).max(1000).optional(),
   /** Opaque; only valid with the sort and order it was made for. */
   cursor: z.string().max(16_384).optional(),
 });
@@ -164,6 +188,8 @@ export const ErrorGroupResponseSchema = ErrorSummarySchema.extend({
   /** The sample budget took this group's samples (its counts are kept); new ones will show again. */
   samples_evicted: z.boolean(),
   sources: z.array(ContributionSchema),
+  /** Occurrences by release, newest release (latest first seen) first. */
+  releases: TagBreakdownSchema,
   series: SeriesPairSchema,
 });
 export type ErrorGroupResponse = z.infer<typeof ErrorGroupResponseSchema>;

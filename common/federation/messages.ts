@@ -3,6 +3,7 @@ import { HttpContextSchema } from '../occurrence.js';
 import { IntakeSchema, OtlpIntakeSchema } from './intake.js';
 import { CountSchema, MsSchema } from '../schema/scalars.js';
 import { SeveritySchema } from '../severity.js';
+import { TAG_VALUE_CHARS } from '../merge/tags.js';
 
 /**
  * Federation messages (DESIGN section 4, docs/protocol.md): the only definition of what crosses a
@@ -76,6 +77,14 @@ export type WireOccurrence = z.infer<typeof WireOccurrenceSchema>;
 export const WireStringDefSchema = z.tuple([z.number().int().positive(), z.union([z.string(), z.array(z.string()).max(10_000)])]);
 export type WireStringDef = z.infer<typeof WireStringDefSchema>;
 
+/**
+ * One value of a group's release or environment breakdown for one lineage: [lineage ref, value (''
+ * is the bucket of values past the per-group bound, common/merge/tags.ts), cumulative count of that
+ * lineage's occurrences with it, first seen, last seen]. Cumulative like `counts`: merged with max().
+ */
+export const WireTagSchema = z.tuple([z.number().int().nonnegative(), z.string().max(TAG_VALUE_CHARS), CountSchema, Ms, Ms]);
+export type WireTag = z.infer<typeof WireTagSchema>;
+
 /** One group's state: cumulative counts per lineage, never increments. */
 export const WireGroupSchema = z.object({
   key: z.string().min(1).max(4096),
@@ -85,6 +94,10 @@ export const WireGroupSchema = z.object({
   created_at: Ms,
   last_seen: Ms,
   samples: z.array(WireOccurrenceSchema).max(1000),
+  /** Occurrences by environment, per lineage; absent when none had one (Periskop clients; older sources). */
+  environments: z.array(WireTagSchema).max(100_000).optional(),
+  /** Occurrences by release, per lineage; absent when none had one. */
+  releases: z.array(WireTagSchema).max(100_000).optional(),
 });
 export type WireGroup = z.infer<typeof WireGroupSchema>;
 

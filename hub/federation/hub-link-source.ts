@@ -3,6 +3,7 @@ import type { LineageDef, WireSourceStatus, WireTarget } from '../../common/fede
 import type { Occurrence } from '../../common/occurrence.js';
 import type { HubGroup } from '../state/group.js';
 import type { HubState } from '../state/hub-state.js';
+import { wireTallies } from '../state/group-tags.js';
 
 /**
  * A hub as a federation source of its parent (DESIGN section 4): every group goes up with the
@@ -64,7 +65,15 @@ export class HubLinkSource implements LinkSource<HubGroup> {
         const counts: [number, number][] = [];
         for (const [id, n] of g.counts) counts.push([refFor(id), n]);
         const samples = sinceMark < 0 ? g.samples : g.samples.filter((s) => (marks.get(s) ?? 0) > sinceMark);
-        return { service: g.service, group: { key: g.key, severity: g.severity, counts, created_at: g.createdAt, last_seen: g.lastSeen, samples } };
+        const environments = wireTallies(g.environments, refFor);
+        const releases = wireTallies(g.releases, refFor);
+        return {
+          service: g.service,
+          group: {
+            key: g.key, severity: g.severity, counts, created_at: g.createdAt, last_seen: g.lastSeen, samples,
+            ...(environments === undefined ? {} : { environments }), ...(releases === undefined ? {} : { releases }),
+          },
+        };
       },
       pendingLineageDefs: () => (pending.length > 0 ? pending : undefined),
       commitLineageDefs: () => {

@@ -2,6 +2,7 @@ import type { LineageCounts } from './lineage-counts.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import type { Severity } from '../../common/severity.js';
 import type { SeriesData } from './series.js';
+import type { LineageTallies } from './group-tags.js';
 
 /** A resolve (DESIGN section 3, rule 6): hidden until the total passes `total` or a newer occurrence. */
 export interface Resolution {
@@ -45,6 +46,15 @@ export interface HubGroup {
   series: SeriesData | null;
   /** Lowercase search text (search-text.ts); null until built after the last sample change. */
   searchText: string | null;
+  /**
+   * Occurrences by environment and by release, per lineage (group-tags.ts); undefined while none had
+   * one (Periskop clients). Optional for builders in tests; the hub's own constructors always set both
+   * (undefined), so every group has one object shape and the list loops stay monomorphic.
+   */
+  environments?: LineageTallies | undefined;
+  releases?: LineageTallies | undefined;
+  /** The environments and releases as one string, for the list filters (group-tags.ts); undefined until built. */
+  tagIndex?: string | undefined;
 }
 
 export type GroupStatus = 'unresolved' | 'resolved' | 'regressed';

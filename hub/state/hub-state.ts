@@ -100,7 +100,7 @@ export class HubState {
     if (group !== undefined) return { group, isNew: false };
     group = {
       service, key, severity: 'error', createdAt: 0, lastSeen: 0, counts: new Map(), total: 0, samples: [],
-      resolution: null, regressedAt: 0, updatedAt: this.now(), headline: null, samplesEvicted: false, series: null, searchText: null,
+      resolution: null, regressedAt: 0, updatedAt: this.now(), headline: null, samplesEvicted: false, series: null, searchText: null, environments: undefined, releases: undefined, tagIndex: undefined,
     };
     groups.set(key, group);
     this.groupCount++;

@@ -5,6 +5,7 @@ import type { SourceGroup } from '../../common/federation/link-source.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import { SEVERITIES, type Severity } from '../../common/severity.js';
 import type { HubGroup } from './group.js';
+import { mergeGroupTags } from './group-tags.js';
 
 const NONE: readonly Occurrence[] = Object.freeze([]);
 
@@ -45,6 +46,7 @@ export function mergeGroup(group: HubGroup, update: SourceGroup, lineageIds: (re
   }
   group.total += grew;
   let changed = grew > 0;
+  if ((update.environments !== undefined || update.releases !== undefined) && mergeGroupTags(group, update, lineageIds).changed) changed = true;
   const createdAt = minCreatedAt(group.createdAt, update.created_at);
   if (createdAt !== group.createdAt) {
     group.createdAt = createdAt;

@@ -45,7 +45,11 @@ export const SavedSampleSchema = z.tuple([
 ]);
 export type SavedSample = z.infer<typeof SavedSampleSchema>;
 
-export const SavedGroupSchema = z.tuple([
+/** A breakdown by environment or release: [lineage id, value, count, first seen, last seen] (hub/state/group-tags.ts). */
+export const SavedTagsSchema = z.array(z.tuple([Nat, z.string(), CountSchema, MsSchema, MsSchema]));
+export type SavedTags = z.infer<typeof SavedTagsSchema>;
+
+const SAVED_GROUP_FIELDS = [
   z.string(), // key
   SeveritySchema,
   MsSchema, // created at
@@ -58,8 +62,16 @@ export const SavedGroupSchema = z.tuple([
   SavedSeriesSchema,
   z.tuple([Nat, Nat]).nullable(), // headline: class ref, message ref
   z.union([z.literal(0), z.literal(1)]), // samples evicted
-]);
+] as const;
+
+/**
+ * A group: the 12 fields above, then [environments, releases] when it has a breakdown. Snapshots of
+ * hubs before releases and environments hold the 12 fields only: they load with no breakdown.
+ */
+export const SavedGroupSchema = z.union([z.tuple(SAVED_GROUP_FIELDS), z.tuple([...SAVED_GROUP_FIELDS, z.tuple([SavedTagsSchema, SavedTagsSchema])])]);
 export type SavedGroup = z.infer<typeof SavedGroupSchema>;
+/** The 12 fields every saved group has. */
+export type SavedGroupFields = z.infer<ReturnType<typeof z.tuple<typeof SAVED_GROUP_FIELDS>>>;
 
 export const HeadFrameSchema = z.tuple([z.literal(FRAME.head), z.string(), MsSchema, Nat, z.array(SavedSourceSchema)]);
 export const ServiceFrameSchema = z.tuple([z.literal(FRAME.service), z.string(), SavedSeriesSchema]);

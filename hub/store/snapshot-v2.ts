@@ -5,9 +5,10 @@ import { SnapshotFormatError } from './snapshot-format-error.js';
 import type { Headline, HubGroup } from '../state/group.js';
 import type { HubState } from '../state/hub-state.js';
 import { bucketsHeld, pruneSeries, type SeriesData } from '../state/series.js';
+import type { LineageTallies } from '../state/group-tags.js';
 import {
-  FRAME, type Frame, GroupsFrameSchema, HeadFrameSchema, NotifyFrameSchema, type SavedGroup, type SavedLineage, type SavedSample, type SavedSeries,
-  type SavedSource, ServiceFrameSchema, SourceStatsFrameSchema, TailFrameSchema,
+  FRAME, type Frame, GroupsFrameSchema, HeadFrameSchema, NotifyFrameSchema, type SavedGroup, type SavedGroupFields, type SavedLineage, type SavedSample, type SavedSeries,
+  type SavedSource, type SavedTags, ServiceFrameSchema, SourceStatsFrameSchema, TailFrameSchema,
 } from './snapshot-schema.js';
 
 /**
@@ -131,13 +132,32 @@ function saveGroup(g: HubGroup, table: FrameTable): SavedGroup {
     const h = o.http;
     return [o.uuid, o.timestamp, o.severity, chain, h === null ? null : [h.method, h.url, h.headers, h.body]];
   });
-  return [
+  const fields: SavedGroupFields = [
     g.key, g.severity, g.createdAt, g.lastSeen, counts, samples,
     g.resolution === null ? null : [g.resolution.at, g.resolution.total],
     g.regressedAt, g.updatedAt, saveSeries(g.series),
     g.headline === null ? null : [table.text(g.headline.class), table.text(g.headline.message)],
     g.samplesEvicted ? 1 : 0,
   ];
+  if (g.environments === undefined && g.releases === undefined) return fields;
+  return [...fields, [saveTallies(g.environments), saveTallies(g.releases)]];
+}
+
+function saveTallies(tallies: LineageTallies | undefined): SavedTags {
+  const out: SavedTags = [];
+  for (const [id, tally] of tallies ?? []) for (const [value, e] of tally) out.push([id, value, e.count, e.first, e.last]);
+  return out;
+}
+
+function loadTallies(saved: SavedTags): LineageTallies | undefined {
+  if (saved.length === 0) return undefined;
+  const out: LineageTallies = new Map();
+  for (const [id, value, count, first, last] of saved) {
+    let tally = out.get(id);
+    if (tally === undefined) out.set(id, (tally = new Map()));
+    tally.set(value, { count, first, last });
+  }
+  return out;
 }
 
 /**
@@ -231,7 +251,7 @@ export function adoptSamples(state: HubState, groups: HubGroup[]): void {
 }
 
 function loadGroup(service: string, saved: SavedGroup, texts: string[], stacks: string[][]): HubGroup {
-  const [key, severity, createdAt, lastSeen, flat, savedSamples, resolution, regressedAt, updatedAt, series, headline, evicted] = saved;
+  const [key, severity, createdAt, lastSeen, flat, savedSamples, resolution, regressedAt, updatedAt, series, headline, evicted, tags] = saved;
   const counts = new Map<number, number>();
   let total = 0;
   for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -256,5 +276,11 @@ function loadGroup(service: string, saved: SavedGroup, texts: string[], stacks: 
     regressedAt, updatedAt, headline: head, samplesEvicted: evicted === 1,
     series: series === null ? null : { minutes: series[0], hours: series[1] },
     searchText: null,
+    ...tagFields(tags),
   };
+}
+
+/** Both fields, always (one object shape for every group, see HubGroup). */
+function tagFields(tags: [SavedTags, SavedTags] | undefined): Pick<HubGroup, 'environments' | 'releases' | 'tagIndex'> {
+  return tags === undefined ? { environments: undefined, releases: undefined, tagIndex: undefined } : { environments: loadTallies(tags[0]), releases: loadTallies(tags[1]), tagIndex: undefined };
 }

@@ -1,5 +1,5 @@
 // The real OpenTelemetry JS SDK in a child process, driven by a test: `node otlp-sdk-child.mjs '<json>'`
-// with {base, token, exporter, service, count}. `exporter` is traces-proto, traces-json or logs-proto.
+// with {base, token, exporter, service, count, resource?} (`resource`: more resource attributes). `exporter` is traces-proto, traces-json or logs-proto.
 // It records `count` exceptions thrown by loadOrder (with HTTP attributes), 2 by chargeCard, and 5
 // spans or log records without an exception, then shuts the provider down (which exports everything)
 // and prints one JSON line.
@@ -7,7 +7,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 
 const args = JSON.parse(process.argv[2] ?? '{}');
 const headers = { authorization: `Bearer ${args.token}` };
-const resource = resourceFromAttributes({ 'service.name': args.service, 'service.version': '1.2.3' });
+const resource = resourceFromAttributes({ 'service.name': args.service, 'service.version': '1.2.3', ...(args.resource ?? {}) });
 
 function loadOrder(i) {
   throw new TypeError(`order ${i} has no customer`);

@@ -19,6 +19,8 @@ Sentry.init({
     return event;
   },
   ...(args.init ?? {}),
+  // A release name too long for a command line argument: `hugeRelease` characters.
+  ...(args.hugeRelease === undefined ? {} : { release: `r${'x'.repeat(args.hugeRelease)}` }),
 });
 
 async function flush() {

@@ -4,6 +4,7 @@ import type { Severity } from '../../../common/severity.js';
 import { type ClientOccurrence, toRfc3339 } from '../../../common/wire/client-format.js';
 import { groupingComponents, groupingKey } from './otlp-grouping.js';
 import { type AnyValue, valueText } from './otlp-model.js';
+import type { ResourceTags } from './otlp-resource.js';
 
 /** One exception found in a batch, mapped onto the Periskop model. Lives for one request. */
 export interface OtlpException {
@@ -14,6 +15,10 @@ export interface OtlpException {
   readonly dedupId: string;
   /** Index of the span or log record in the batch (a rejection counts the item once). */
   readonly item: number;
+  /** Release and environment of its resource (otlp-resource.ts). */
+  readonly tags: ResourceTags;
+  /** ms since the epoch (clamped to the time received when unknown or in the future). */
+  readonly timestamp: number;
   /** The sample, built on demand: a batch passes on only the newest few per group. */
   readonly sample: () => ClientOccurrence;
 }
@@ -47,6 +52,7 @@ export function wellFormed(s: string): string {
 /** What an exception is built from: the attributes of its event or record, and of its span if any. */
 export interface ExceptionInput {
   readonly service: string;
+  readonly tags: ResourceTags;
   readonly own: ReadonlyMap<string, AnyValue>;
   readonly span: ReadonlyMap<string, AnyValue> | undefined;
   readonly severity: Severity;
@@ -81,6 +87,8 @@ export function buildException(input: ExceptionInput, limits: Limits, receivedAt
     severity: input.severity,
     dedupId: input.dedupId,
     item: input.item,
+    tags: input.tags,
+    timestamp,
     sample: () => ({
       error: { class: type, message: wellFormed(rawMessage), stacktrace: rawStack === undefined ? null : stackLines(rawStack, limits.stackLines, limits.stackLineChars), cause: null },
       uuid: input.uuid,

@@ -5,6 +5,7 @@ import type { OtlpConfig } from '../../../common/config/schema.js';
 import type { Limits } from '../../../common/limits.js';
 import type { Severity } from '../../../common/severity.js';
 import type { ObservationSink } from '../../aggregate/ingest-sink.js';
+import type { TaggedCount } from '../../aggregate/group-tags.js';
 import { OtlpIngestError } from './otlp-error.js';
 import type { OtlpException } from './otlp-exception.js';
 import { type MappedBatch, mapLogs, mapTraces } from './otlp-mapping.js';
@@ -34,6 +35,8 @@ interface Pending {
   severity: Severity;
   /** The newest exceptions of the key in the batch, whose samples are passed on. */
   newest: OtlpException[];
+  /** The key's exceptions by release and environment (only those with one). */
+  tagged: Map<string, { environment: string | undefined; release: string | undefined; count: number; at: number }>;
 }
 
 /**
@@ -123,19 +126,23 @@ export class OtlpIngest {
       let byKey = pending.get(e.service);
       if (byKey === undefined) pending.set(e.service, (byKey = new Map()));
       const p = byKey.get(key);
-      if (p === undefined) byKey.set(key, { count: 1, severity: e.severity, newest: [e] });
+      if (p === undefined) byKey.set(key, { count: 1, severity: e.severity, newest: [e], tagged: tagCount(new Map(), e) });
       else {
         p.count++;
         p.severity = e.severity;
         p.newest.push(e);
         if (p.newest.length > this.samplesPerBatch) p.newest.shift();
+        tagCount(p.tagged, e);
       }
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
     for (const [service, byKey] of pending) {
       const counts = this.counts.get(service) as Map<string, number>;
       // createdAt = now: every count of this process's origin is new (never a baseline of a restart).
-      const aggregates = [...byKey].map(([key, p]) => ({ key, totalCount: counts.get(key) as number, severity: p.severity, createdAt: now, rawSamples: p.newest.map((e) => e.sample()) }));
+      const aggregates = [...byKey].map(([key, p]) => ({
+        key, totalCount: counts.get(key) as number, severity: p.severity, createdAt: now, rawSamples: p.newest.map((e) => e.sample()),
+        ...(p.tagged.size === 0 ? {} : { tagged: [...p.tagged.values()] as TaggedCount[] }),
+      }));
       this.options.sink.observe({ service, origin: this.originId, aggregates, now }, { complete: false });
     }
     if (rejectedItems.size === 0) return undefined;
@@ -175,6 +182,20 @@ export class OtlpIngest {
   keepAlive(now: number): void {
     for (const service of this.counts.keys()) this.options.sink.touch(service, this.originId, now);
   }
+}
+
+/** Counts one exception under its release and environment (nothing when it has neither). */
+function tagCount(tagged: Pending['tagged'], e: OtlpException): Pending['tagged'] {
+  const { environment, release } = e.tags;
+  if (environment === undefined && release === undefined) return tagged;
+  const id = `${environment ?? ''}\u0000${release ?? ''}`;
+  const held = tagged.get(id);
+  if (held === undefined) tagged.set(id, { environment, release, count: 1, at: e.timestamp });
+  else {
+    held.count++;
+    held.at = Math.max(held.at, e.timestamp);
+  }
+  return tagged;
 }
 
 /** Tokens compare as fixed-length digests, in constant time. */

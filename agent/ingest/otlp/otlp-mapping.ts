@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Limits } from '../../../common/limits.js';
 import { type Severity, toSeverity } from '../../../common/severity.js';
 import { buildException, isWantedKey, type OtlpException, serviceName } from './otlp-exception.js';
+import { isResourceKey, resourceTags } from './otlp-resource.js';
 import { attributeMap, idHex, int64, items, type LogsRequest, type OtlpLogRecord, type TracesRequest, valueText } from './otlp-model.js';
 
 /** What a batch holds, as the ingest needs it. Lives for one request. */
@@ -18,7 +19,6 @@ export const EXCEPTION_EVENT = 'exception';
 /** Characters of the stack that enter a log record's identity. */
 const IDENTITY_STACK_CHARS = 4_096;
 
-const isResourceKey = (key: string) => key === 'service.name';
 const NS_PER_MS = 1e6;
 
 /**
@@ -31,7 +31,9 @@ export function mapTraces(request: TracesRequest, defaultService: string, limits
   let spans = 0;
   let ignored = 0;
   for (const rs of items(request.resourceSpans)) {
-    const service = serviceName(attributeMap(rs?.resource?.attributes, isResourceKey), defaultService);
+    const resource = attributeMap(rs?.resource?.attributes, isResourceKey);
+    const service = serviceName(resource, defaultService);
+    const tags = resourceTags(resource);
     for (const ss of items(rs?.scopeSpans)) {
       for (const span of items(ss?.spans)) {
         const item = spans++;
@@ -46,7 +48,7 @@ export function mapTraces(request: TracesRequest, defaultService: string, limits
           const spanId = idHex(span.spanId);
           found++;
           exceptions.push(buildException({
-            service, own: attributeMap(event.attributes, isWantedKey), span: spanAttrs, severity: 'error',
+            service, tags, own: attributeMap(event.attributes, isWantedKey), span: spanAttrs, severity: 'error',
             timestamp: int64(event.timeUnixNano) / NS_PER_MS, uuid: `${traceId}-${spanId}-${i}`,
             dedupId: `s${traceId}${spanId}${i}`, item,
           }, limits, receivedAt));
@@ -71,7 +73,9 @@ export function mapLogs(request: LogsRequest, defaultService: string, limits: Li
   let records = 0;
   let ignored = 0;
   for (const rl of items(request.resourceLogs)) {
-    const service = serviceName(attributeMap(rl?.resource?.attributes, isResourceKey), defaultService);
+    const resource = attributeMap(rl?.resource?.attributes, isResourceKey);
+    const service = serviceName(resource, defaultService);
+    const tags = resourceTags(resource);
     for (const sl of items(rl?.scopeLogs)) {
       for (const record of items(sl?.logRecords)) {
         const item = records++;
@@ -85,7 +89,7 @@ export function mapLogs(request: LogsRequest, defaultService: string, limits: Li
         seen.set(identity, ordinal + 1);
         const time = int64(record.timeUnixNano) || int64(record.observedTimeUnixNano);
         exceptions.push(buildException({
-          service, own, span: undefined, severity: severityOfRecord(record.severityNumber, record.severityText),
+          service, tags, own, span: undefined, severity: severityOfRecord(record.severityNumber, record.severityText),
           timestamp: time / NS_PER_MS, uuid: `${identity.slice(0, 32)}-${ordinal}`, dedupId: `l:${identity}:${ordinal}`, item,
           fallbackMessage: valueText(record.body ?? undefined),
         }, limits, receivedAt));

@@ -3,6 +3,7 @@ import type { Limits } from '../../../common/limits.js';
 import { SENSITIVE_HEADERS } from '../../../common/occurrence.js';
 import type { Severity } from '../../../common/severity.js';
 import { parseTimestamp } from '../../../common/time.js';
+import { tagValue } from '../../../common/merge/tags.js';
 import { type ClientError, type ClientOccurrence, toRfc3339 } from '../../../common/wire/client-format.js';
 import { causeChain } from './exception-chain.js';
 import { tagsOf } from './fingerprint-variables.js';
@@ -19,6 +20,9 @@ export interface MappedEvent {
   readonly timestamp: number;
   /** The sample in the Periskop client wire shape; the aggregator applies the size limits to it. */
   readonly sample: ClientOccurrence;
+  /** The event's `environment` and `release`, cut at TAG_VALUE_CHARS (common/merge/tags.ts); undefined when absent or empty. */
+  readonly environment: string | undefined;
+  readonly release: string | undefined;
 }
 
 /** Events dated further in the future than this are dated when received (client clocks drift). */
@@ -116,6 +120,8 @@ export function mapSentryEvent(event: SentryEvent, receivedAt: number, limits: L
     severity,
     timestamp,
     sample: { error, uuid: eventId, timestamp: toRfc3339(timestamp), severity, http_context: httpContext(event.request, limits) },
+    environment: tagValue(event.environment),
+    release: tagValue(event.release),
   };
 }
 

@@ -165,7 +165,9 @@ export class SentryIngest {
     const total = (counts.get(key) ?? 0) + 1;
     counts.set(key, total);
     // createdAt = now: every count of this process's origin is new (never a baseline of a restart).
-    const aggregates = [{ key, totalCount: total, severity: mapped.severity, createdAt: now, rawSamples: [mapped.sample] }];
+    const tagged = mapped.environment === undefined && mapped.release === undefined ? undefined
+      : [{ environment: mapped.environment, release: mapped.release, count: 1, at: mapped.timestamp }];
+    const aggregates = [{ key, totalCount: total, severity: mapped.severity, createdAt: now, rawSamples: [mapped.sample], ...(tagged === undefined ? {} : { tagged }) }];
     this.options.sink.observe({ service: project.service, origin: this.originId, aggregates, now }, { complete: false });
     return { id: mapped.eventId };
   }

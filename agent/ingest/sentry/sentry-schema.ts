@@ -92,6 +92,9 @@ export const SentryEventSchema = z.object({
   fingerprint: z.array(z.union([z.string(), z.number(), z.boolean()])).max(64).nullish().catch(undefined),
   transaction: Str,
   culprit: Str,
+  /** Which release and deployment environment sent it (cut at 200 characters when mapped). */
+  release: Str,
+  environment: Str,
   /** An object, or `[name, value]` pairs; read by fingerprint-variables.ts (`{{ tags.NAME }}`). */
   tags: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).nullish().catch(undefined),
 });

@@ -12,6 +12,7 @@ import { overviewHash, serviceHash } from '../routing/routes.js';
 import { headline } from './error-table.js';
 import { SampleNavigator } from './sample-navigator.js';
 import { SourceBreakdown } from './source-breakdown.js';
+import { hasTags, TagTable } from './tag-breakdown.js';
 
 /**
  * `#/{service}/errors/{key}`: one error group: key, severity, status, total, first and last seen,
@@ -123,6 +124,12 @@ export function ErrorView({ service, errorKey }: { service: string; errorKey: st
                     <When iso={g.last_seen} />
                   </dd>
                 </div>
+                {typeof g.first_release === 'string' && (
+                  <div>
+                    <dt>First seen in release</dt>
+                    <dd data-testid="first-release">{g.first_release}</dd>
+                  </div>
+                )}
                 {g.resolved_at !== null && g.status === 'resolved' && (
                   <div>
                     <dt>Resolved</dt>
@@ -144,6 +151,18 @@ export function ErrorView({ service, errorKey }: { service: string; errorKey: st
               <SeriesChart series={g.series} label="Occurrences" />
               <h2>Where it comes from</h2>
               <SourceBreakdown sources={g.sources} />
+              {hasTags(g.environments) && (
+                <>
+                  <h2>Environments</h2>
+                  <TagTable breakdown={g.environments} what="Environment" testId="environments-breakdown" />
+                </>
+              )}
+              {hasTags(g.releases) && (
+                <>
+                  <h2>Releases</h2>
+                  <TagTable breakdown={g.releases} what="Release" testId="releases-breakdown" />
+                </>
+              )}
               <h2>Samples</h2>
               <SampleNavigator samples={g.samples} evicted={g.samples_evicted} />
             </>

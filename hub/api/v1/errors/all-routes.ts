@@ -34,7 +34,7 @@ export function allErrorRoutes(deps: AllErrorRoutesDeps): Router {
     const query = parseQuery(ctx, AllErrorsQuerySchema);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort, query.order, 'all');
     const page = await listErrorsCooperatively(everyService(deps.state.services), {
-      terms: parseSearch(query.q), severity: query.severity, status: query.status, sort: query.sort, order: query.order, limit: query.limit, after, acrossServices: true,
+      terms: parseSearch(query.q), severity: query.severity, status: query.status, environment: query.environment, release: query.release, sort: query.sort, order: query.order, limit: query.limit, after, acrossServices: true,
     });
     const t = now();
     const body: ErrorListResponse = {

@@ -3,6 +3,7 @@ import { type HubGroup, statusOf } from '../../../state/group.js';
 import { matchesSearch } from '../../../state/search-text.js';
 import type { Position } from './cursor.js';
 import { yieldToLoop } from '../../yield-to-loop.js';
+import { hasTagValue } from '../../../state/group-tags.js';
 
 export type SortField = 'count' | 'last_seen' | 'created_at';
 export type StatusFilter = 'unresolved' | 'resolved' | 'regressed' | 'all';
@@ -12,6 +13,9 @@ export interface ListOptions {
   readonly terms: readonly string[];
   readonly severity?: Severity | undefined;
   readonly status: StatusFilter;
+  /** Only groups with occurrences in this environment / release (exact value). */
+  readonly environment?: string | undefined;
+  readonly release?: string | undefined;
   readonly sort: SortField;
   readonly order: 'asc' | 'desc';
   readonly limit: number;
@@ -105,9 +109,11 @@ class PageCollector {
   }
 
   consider(g: HubGroup): void {
-    const { sort, after, terms, severity, status } = this.options;
+    const { sort, after, terms, severity, status, environment, release } = this.options;
     if (severity !== undefined && g.severity !== severity) return;
     if (!statusMatches(g, status)) return;
+    if (environment !== undefined && !hasTagValue(g, 'e', environment)) return;
+    if (release !== undefined && !hasTagValue(g, 'r', release)) return;
     if (!matchesSearch(g, terms)) return;
     this.total++;
     const value = sortValue(g, sort);

@@ -4,6 +4,7 @@ import { type HubGroup, statusOf } from '../../../state/group.js';
 import type { LineageRegistry } from '../../../state/lineages.js';
 import { hourWindow, minuteWindow } from '../../../state/series.js';
 import { iso, toSeries } from '../present.js';
+import { firstRelease, tagBreakdown } from './tags-presenter.js';
 
 /** Minutes in a list row's sparkline. */
 export const SPARKLINE_MINUTES = 60;
@@ -23,6 +24,8 @@ export function toErrorSummary(g: HubGroup, now: number): ErrorSummary {
     class: g.headline?.class ?? '',
     message: g.headline?.message ?? '',
     sparkline: toSeries(minuteWindow(g.series, now, SPARKLINE_MINUTES)),
+    first_release: firstRelease(g.releases),
+    environments: tagBreakdown(g.environments, 'count'),
   };
 }
 
@@ -72,6 +75,7 @@ export function toErrorGroup(g: HubGroup, lineages: LineageRegistry, now: number
     samples: g.samples.map(toSample),
     samples_evicted: g.samplesEvicted,
     sources: contributions(g, lineages),
+    releases: tagBreakdown(g.releases, 'newest'),
     series: { minutes: toSeries(minuteWindow(g.series, now)), hours: toSeries(hourWindow(g.series, now)) },
   };
 }

@@ -49,7 +49,7 @@ export function errorRoutes(deps: ErrorRoutesDeps): Router {
     const { groups } = serviceOf(ctx);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort, query.order);
     const page = listErrors(groups.values(), {
-      terms: parseSearch(query.q), severity: query.severity, status: query.status, sort: query.sort, order: query.order, limit: query.limit, after,
+      terms: parseSearch(query.q), severity: query.severity, status: query.status, environment: query.environment, release: query.release, sort: query.sort, order: query.order, limit: query.limit, after,
     });
     const t = now();
     const body: ErrorListResponse = {
