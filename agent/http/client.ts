@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SecureVersion } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { loadUndici } from '../../common/http/undici.js';
 import type { HttpClientConfig } from '../../common/config/service.js';
 
 export interface HttpClientOptions {
@@ -90,6 +91,8 @@ export class HttpClient {
     const fingerprint = JSON.stringify([ca, cert, key]);
     if (this.#closed) return;
     if (this.#agent === undefined || fingerprint !== this.#tlsFingerprint) {
+      const { Agent } = await loadUndici();
+      if (this.#closed) return;
       const old = this.#agent;
       this.#agent = new Agent({
         keepAliveTimeout: this.#options.keepAliveTimeoutMs,
