@@ -129,9 +129,9 @@ export class ScrapeLoop {
     let fetched: FetchedBody | undefined;
     try {
       // A plain-http target is read over its own connection: only https needs undici's pool.
-      const client = this.connection === undefined ? await this.deps.client.prepare() : await this.deps.client.prepareHeaders();
+      const client = this.connection === undefined ? await this.deps.client.prepare() : { ...(await this.deps.client.prepareHeaders()), dispatcher: undefined };
       fetched = await fetchBody(this.target.url, {
-        ...('dispatcher' in client ? { dispatcher: client.dispatcher } : {}),
+        ...(client.dispatcher === undefined ? {} : { dispatcher: client.dispatcher }),
         headers: client.headers,
         ...(client.servername === undefined ? {} : { servername: client.servername }),
         timeoutMs: this.config.timeout,
