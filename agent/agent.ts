@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Agent as UndiciAgent } from 'undici';
+import { loadUndici } from '../common/http/undici.js';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type Router from '@koa/router';
@@ -122,8 +122,9 @@ export class Agent {
       },
     });
     // Imported Periskop servers: their endpoints are targets too.
+    const UndiciAgent = config.imports.length > 0 ? (await loadUndici()).Agent : undefined;
     const imports = config.imports.map((c) => new PeriskopImport(c, {
-      dispatcher: new UndiciAgent({ connect: { timeout: 5_000 } }), limits: config.limits, logger: log, now: Date.now,
+      dispatcher: new (UndiciAgent as NonNullable<typeof UndiciAgent>)({ connect: { timeout: 5_000 } }), limits: config.limits, logger: log, now: Date.now,
       sink: { observe: (o, opts) => sink.observe(o, opts), health },
     }));
     shipper = new Shipper(aggregator, () => healths().map(toWire), {

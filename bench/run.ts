@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentBench } from './agent/agent-bench.js';
 import { codecBench } from './codec.js';
+import { idleBench } from './agent/idle-bench.js';
 import { latencyBench } from './e2e/latency-bench.js';
 import { apiBench } from './hub/api-bench.js';
 import { mergeBench } from './hub/merge-bench.js';
@@ -21,6 +22,7 @@ import { type BenchResult, checksTable, machine, printTable, type TargetCheck, w
 const BENCHES: Record<BenchmarkName, (ctx: BenchContext) => Promise<BenchResult>> = {
   codec: codecBench,
   merge: mergeBench,
+  idle: idleBench,
   agent: agentBench,
   api: apiBench,
   startup: startupBench,

@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import PinoPretty from 'pino-pretty';
+import type PinoPrettyModule from 'pino-pretty';
+
+/** pino-pretty loads only when lines are printed pretty (a terminal): JSON output never loads it. */
+const loadPinoPretty = (): typeof PinoPrettyModule => createRequire(import.meta.url)('pino-pretty') as typeof PinoPrettyModule;
 
 export type { Logger };
 
@@ -39,7 +43,7 @@ export function parseLogFormat(value: string | undefined): LogFormat | undefined
 export function createLogger(level: string, output: LogOutput = { format: 'json', colors: false }, name = 'crowsnest'): Logger {
   const options = { name, level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
   if (output.format === 'json') return pino(options);
-  const stream = PinoPretty({
+  const stream = loadPinoPretty()({
     colorize: output.colors, sync: true, destination: 1,
     translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name,component', messageFormat: '{if component}{component}: {end}{msg}',
   });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SecureVersion } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { loadUndici } from '../../common/http/undici.js';
 import type { HttpClientConfig } from '../../common/config/service.js';
 
 export interface HttpClientOptions {
@@ -57,20 +58,40 @@ export class HttpClient {
 
   /** The dispatcher and headers for the next request. Throws ClientConfigError when a file cannot be read. */
   async prepare(): Promise<PreparedRequest> {
+    await this.#ensure(true);
+    const servername = this.#config.tls_config?.server_name;
+    return { dispatcher: this.#agent as Agent, headers: this.#headers, ...(servername === undefined ? {} : { servername }) };
+  }
+
+  /**
+   * The headers alone, for a request sent over the agent's own connection (a plain-http scrape):
+   * files are read and checked as for `prepare`, but no connection pool is made (nor undici loaded).
+   */
+  async prepareHeaders(): Promise<Omit<PreparedRequest, 'dispatcher'>> {
+    await this.#ensure(false);
+    const servername = this.#config.tls_config?.server_name;
+    return { headers: this.#headers, ...(servername === undefined ? {} : { servername }) };
+  }
+
+  /** Reads the files when first needed and after the reload interval; with `withAgent`, makes the pool. */
+  async #ensure(withAgent: boolean): Promise<void> {
     if (this.#closed) throw new ClientConfigError('the HTTP client is closed');
-    if (this.#agent === undefined || this.#now() - this.#loadedAt >= this.#options.reloadIntervalMs) {
-      this.#loading ??= this.#load().finally(() => {
+    const missing = () => (withAgent ? this.#agent === undefined : this.#loadedAt === -Infinity);
+    if (!missing() && this.#now() - this.#loadedAt < this.#options.reloadIntervalMs) return;
+    // Twice at most: a load already running may have been one without the pool.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      this.#loading ??= this.#load(withAgent).finally(() => {
         this.#loading = undefined;
       });
       try {
         await this.#loading;
       } catch (err) {
         // A file that became unreadable after a good load: keep using what was read last.
-        if (this.#agent === undefined) throw err;
+        if (missing()) throw err;
+        return;
       }
+      if (!missing() || this.#closed) return;
     }
-    const servername = this.#config.tls_config?.server_name;
-    return { dispatcher: this.#agent as Agent, headers: this.#headers, ...(servername === undefined ? {} : { servername }) };
   }
 
   async close(): Promise<void> {
@@ -79,7 +100,7 @@ export class HttpClient {
     this.#agent = undefined;
   }
 
-  async #load(): Promise<void> {
+  async #load(withAgent: boolean): Promise<void> {
     const tls = this.#config.tls_config;
     const [ca, cert, key] = await Promise.all([
       material(tls?.ca, tls?.ca_file, 'tls_config.ca_file'),
@@ -89,7 +110,9 @@ export class HttpClient {
     const headers = await this.#authHeaders();
     const fingerprint = JSON.stringify([ca, cert, key]);
     if (this.#closed) return;
-    if (this.#agent === undefined || fingerprint !== this.#tlsFingerprint) {
+    if ((withAgent || this.#agent !== undefined) && (this.#agent === undefined || fingerprint !== this.#tlsFingerprint)) {
+      const { Agent } = await loadUndici();
+      if (this.#closed) return;
       const old = this.#agent;
       this.#agent = new Agent({
         keepAliveTimeout: this.#options.keepAliveTimeoutMs,

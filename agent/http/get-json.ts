@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { loadUndici } from '../../common/http/undici.js';
 import type { PreparedRequest } from './client.js';
 
 export interface GetJsonOptions {
@@ -26,6 +26,7 @@ export async function getJson(url: string, client: PreparedRequest, options: Get
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response;
   try {
+    const { request } = await loadUndici();
     response = await request(url, {
       dispatcher: client.dispatcher,
       signal,

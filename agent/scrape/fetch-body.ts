@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type Dispatcher, errors, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { isUndiciTimeout, loadUndici } from '../../common/http/undici.js';
 import { BodyError, decodeContentEncoding } from '../http/request-body.js';
 import { type BodyBuffer, BodyBuffers } from './body-buffers.js';
 import type { PlainConnection } from './plain-connection.js';
@@ -53,6 +54,7 @@ export async function fetchBody(url: string, options: FetchOptions): Promise<Fet
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Dispatcher.ResponseData;
   try {
+    const { request } = await loadUndici();
     response = await request(url, {
       ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
       signal,
@@ -208,7 +210,7 @@ export async function decodeBody(fetched: FetchedBody, maxBytes: number): Promis
 
 function toScrapeError(err: unknown, timeoutMs: number): ScrapeError {
   const e = err as Error & { code?: string; cause?: { code?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e instanceof errors.HeadersTimeoutError || e instanceof errors.BodyTimeoutError) {
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || isUndiciTimeout(e)) {
     return new ScrapeError('timeout', `no complete answer within ${timeoutMs} ms`);
   }
   const code = e.code ?? e.cause?.code;

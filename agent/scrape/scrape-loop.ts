@@ -128,9 +128,10 @@ export class ScrapeLoop {
     let error: ScrapeError | undefined;
     let fetched: FetchedBody | undefined;
     try {
-      const client = await this.deps.client.prepare();
+      // A plain-http target is read over its own connection: only https needs undici's pool.
+      const client = this.connection === undefined ? await this.deps.client.prepare() : { ...(await this.deps.client.prepareHeaders()), dispatcher: undefined };
       fetched = await fetchBody(this.target.url, {
-        dispatcher: client.dispatcher,
+        ...(client.dispatcher === undefined ? {} : { dispatcher: client.dispatcher }),
         headers: client.headers,
         ...(client.servername === undefined ? {} : { servername: client.servername }),
         timeoutMs: this.config.timeout,

@@ -93,7 +93,13 @@ export async function agentBench(ctx: BenchContext): Promise<BenchResult> {
     ].map(({ label, p, bare }) => [label, mb(p.rssMedian), mb(p.rssMax), mb(p.heapUsed), mb(p.heapTotal), mb(p.external), p.origins, p.groups,
       bare === undefined ? null : mb(bare.rssMedian), bare === undefined ? null : mb(bare.rssMax)]),
   });
-  const small = measured[0];
+  // Issue 19's goals for the fleet sizes most clusters have, and 1,000.
+  for (const [targets, limit] of [[100, 64], [1000, 110]] as const) {
+    const m = measured.find((x) => x.run.targets === targets);
+    if (m !== undefined) checks.push(check(`agent RSS at ${targets} targets, median`, m.run.changing.rssMedian / MiB, '<=', limit, ' MiB'));
+  }
+  // DESIGN's flatness target is RSS(2,000) against RSS(200); the smallest fleet when 200 is not run.
+  const small = measured.find((m) => m.run.targets === 200) ?? measured[0];
   const large = measured[measured.length - 1];
   if (small !== undefined && large !== undefined && large !== small) {
     checks.push(check(`agent RSS(${large.run.targets}) / RSS(${small.run.targets}), peak`, large.run.changing.rssMax / small.run.changing.rssMax, '<=', 1.3));

@@ -3,7 +3,7 @@ import { parseDuration } from '../../common/time.js';
 import type { UiScale } from '../ui/scale-spec.js';
 
 /** The benchmarks `npm run bench` knows, in the order they run. */
-export const BENCHMARKS = ['codec', 'merge', 'agent', 'api', 'startup', 'latency', 'otlp', 'ui', 'peers', 'scale'] as const;
+export const BENCHMARKS = ['codec', 'merge', 'idle', 'agent', 'api', 'startup', 'latency', 'otlp', 'ui', 'peers', 'scale'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 export type ScaleName = 'small' | 'full';
@@ -33,6 +33,8 @@ export interface BenchOptions {
     readonly measureCycles: number;
     readonly churnCycles: number;
   };
+  /** Idle agent and hub: RSS sampled over `windowMs`, `settleMs` after the agent's link is up. */
+  readonly idle: { readonly settleMs: number; readonly windowMs: number };
   readonly codec: { readonly deltaGroups: number; readonly syncGroups: number; readonly snapshotGroups: number; readonly reps: number };
   readonly merge: {
     readonly sources: number;
@@ -86,6 +88,7 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
   small: {
     budgetMs: 8 * 60_000,
     agent: { targets: [20, 50, 100], detailAt: 50, phases: ['unchanged', 'churn'], services: 4, keys: 50, samplesPerKey: 10, changesPerScrape: 5, intervalMs: 2_000, warmupCycles: 2, measureCycles: 2, churnCycles: 4 },
+    idle: { settleMs: 10_000, windowMs: 5_000 },
     codec: { deltaGroups: 200, syncGroups: 1_000, snapshotGroups: 2_000, reps: 5 },
     merge: { sources: 4, services: 4, keysPerService: 500, updatesPerMessage: 500, rounds: 5, e2eSeconds: 3 },
     api: { bigServiceGroups: 5_000, services: 5, groupsPerService: 1_000, requests: 30 },
@@ -98,7 +101,8 @@ const SCALES: Record<ScaleName, Omit<BenchOptions, 'scale' | 'only' | 'profile'>
   },
   full: {
     budgetMs: 30 * 60_000,
-    agent: { targets: [200, 1_000, 2_000], detailAt: 1_000, phases: ['unchanged', 'churn'], services: 4, keys: 50, samplesPerKey: 10, changesPerScrape: 5, intervalMs: 10_000, warmupCycles: 2, measureCycles: 3, churnCycles: 6 },
+    agent: { targets: [100, 200, 1_000, 2_000], detailAt: 1_000, phases: ['unchanged', 'churn'], services: 4, keys: 50, samplesPerKey: 10, changesPerScrape: 5, intervalMs: 10_000, warmupCycles: 2, measureCycles: 3, churnCycles: 6 },
+    idle: { settleMs: 30_000, windowMs: 15_000 },
     codec: { deltaGroups: 1_000, syncGroups: 5_000, snapshotGroups: 20_000, reps: 7 },
     merge: { sources: 20, services: 20, keysPerService: 1_000, updatesPerMessage: 1_000, rounds: 10, e2eSeconds: 10 },
     api: { bigServiceGroups: 50_000, services: 50, groupsPerService: 1_000, requests: 200 },
@@ -118,7 +122,7 @@ const int = (name: string, v: string, min = 1): number => {
 };
 
 export const USAGE = `npm run bench -- [--scale small|full] [--only ${BENCHMARKS.join(',')}] [--profile]
-       [--targets 200,1000,2000] [--keys 50] [--samples 10] [--changes 5] [--interval 10s]
+       [--targets 100,200,1000,2000] [--keys 50] [--samples 10] [--changes 5] [--interval 10s]
        [--phases changing,unchanged,churn]
 Environment: BENCH_SCALE=small|full (default full); BENCH_AGENT_NODE_ARGS: extra node options for
 the agents under test (diagnosis, e.g. --heapsnapshot-signal=SIGUSR2); BENCH_HUB_NODE_ARGS the same for hubs,

@@ -1,4 +1,5 @@
-import { Agent, errors, request } from 'undici';
+import type { Agent } from 'undici';
+import { isUndiciTimeout, loadUndici } from '../../common/http/undici.js';
 import { VERSION } from '../../common/version.js';
 
 /** The outcome of one delivery attempt: delivered, worth retrying (with a server's Retry-After), or not. */
@@ -26,14 +27,18 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 /**
  * Sends notifications with undici: a dedicated connection pool (closed by `close`), a deadline per
  * attempt covering connect, headers and body, redirects not followed, answers read and discarded.
- * Owned by the notifier; lives as long as it.
+ * undici and the pool load with the first notification sent. Owned by the notifier; lives as long as it.
  */
 export class HttpSender {
-  private readonly dispatcher = new Agent({ connections: 4, keepAliveTimeout: 10_000 });
+  private dispatcher: Agent | undefined;
+  private closed = false;
 
   readonly send: SendFn = async (url, body, headers, timeoutMs, signal) => {
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
     try {
+      const { Agent, request } = await loadUndici();
+      if (this.closed) return { ok: false, retry: true, error: 'aborted: the hub is stopping' };
+      this.dispatcher ??= new Agent({ connections: 4, keepAliveTimeout: 10_000 });
       const res = await request(url, {
         method: 'POST',
         dispatcher: this.dispatcher,
@@ -50,7 +55,7 @@ export class HttpSender {
       return { ok: false, retry: retryableStatus(res.statusCode), error: `HTTP ${res.statusCode}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     } catch (err) {
       const e = err as Error & { code?: string; cause?: { code?: string } };
-      if (e.name === 'TimeoutError' || e instanceof errors.HeadersTimeoutError || e instanceof errors.BodyTimeoutError) {
+      if (e.name === 'TimeoutError' || isUndiciTimeout(e)) {
         return { ok: false, retry: true, error: `no answer within ${timeoutMs} ms` };
       }
       if (e.name === 'AbortError') return { ok: false, retry: true, error: 'aborted: the hub is stopping' };
@@ -60,6 +65,7 @@ export class HttpSender {
   };
 
   async close(): Promise<void> {
-    await this.dispatcher.close().catch(() => undefined);
+    this.closed = true;
+    await this.dispatcher?.close().catch(() => undefined);
   }
 }

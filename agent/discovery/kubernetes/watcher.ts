@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { loadUndici } from '../../../common/http/undici.js';
 import { backoffDelay } from '../../../common/backoff.js';
 import type { HttpClient } from '../../http/client.js';
 import { describe, getJson, GetJsonError } from '../../http/get-json.js';
@@ -158,6 +158,7 @@ export class ResourceWatcher<R extends Resource> {
     const prepared = await this.#options.client.prepare();
     let response;
     try {
+      const { request } = await loadUndici();
       response = await request(url, {
         dispatcher: prepared.dispatcher,
         signal: this.#abort.signal,
