@@ -1,9 +1,9 @@
+import type { InternTable, InternTableOptions } from '../../common/intern/intern-table.js';
 import type { Limits } from '../../common/limits.js';
 import type { TruncationNotes } from '../wire/client-payload.js';
 import type { AgentGroup } from './group.js';
 import type { GroupStore } from './group-store.js';
 import type { OriginState } from './origin.js';
-import type { Interner } from './interner.js';
 import type { OriginTombstoneOptions } from './origin-tombstones.js';
 import type { StartMode } from './start-mode.js';
 
@@ -23,13 +23,19 @@ export interface AggregatorOptions {
   readonly maxTombstonesPerService?: number;
   /** Called when a group is evicted by the cap (its count is kept in a tombstone). */
   readonly onEvict?: (group: AgentGroup) => void;
-  /** Shared copies of repeated sample strings; default a bounded interner of its own. */
-  readonly interner?: Interner;
+  /** Shared copies of repeated sample strings; default a table of its own (SAMPLE_INTERN_DEFAULTS). */
+  readonly interner?: InternTable;
   /** Bounds of the last counts kept for forgotten origins (see OriginTombstones). */
   readonly originTombstones?: OriginTombstoneOptions;
 }
 
 export const AGGREGATOR_CAP_DEFAULTS = { maxGroupsPerService: 10_000, maxTombstonesPerService: 100_000 } as const;
+
+/**
+ * The agent's sample strings: every non-empty class, message, stack line, HTTP method and URL, shared
+ * line by line, at most 200,000 strings / 64 MiB.
+ */
+export const SAMPLE_INTERN_DEFAULTS: InternTableOptions = { maxEntries: 200_000, maxBytes: 64 * 1024 * 1024, minLength: 1, stacks: false };
 
 /**
  * How an origin's totals behave. `counter`: a Periskop client's cumulative counter (a smaller value is

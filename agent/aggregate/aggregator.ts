@@ -4,14 +4,14 @@ import type { Occurrence } from '../../common/occurrence.js';
 import type { ParsedAggregate, TruncationNotes } from '../wire/client-payload.js';
 import type { AgentGroup } from './group.js';
 import { GroupStore } from './group-store.js';
-import { Interner } from './interner.js';
+import { InternTable } from '../../common/intern/intern-table.js';
 import { newOrigin } from './origin.js';
 import type { AggregatorState } from './aggregator-state.js';
 import { ORIGIN_TOMBSTONE_DEFAULTS, OriginTombstones } from './origin-tombstones.js';
 import { SampleIntake } from './sample-intake.js';
 import { countGroupTags, loadTally, saveGroupTags } from './group-tags.js';
 import type { StartMode } from './start-mode.js';
-import { AGGREGATOR_CAP_DEFAULTS, type AggregatorOptions, type ApplyResult, type CountSemantics, type ServiceState, type ServiceStats } from './aggregator-options.js';
+import { AGGREGATOR_CAP_DEFAULTS, SAMPLE_INTERN_DEFAULTS, type AggregatorOptions, type ApplyResult, type CountSemantics, type ServiceState, type ServiceStats } from './aggregator-options.js';
 
 export type { AggregatorState } from './aggregator-state.js';
 export { AGGREGATOR_CAP_DEFAULTS, type AggregatorOptions, type ApplyResult, type CountSemantics, type ServiceStats } from './aggregator-options.js';
@@ -24,7 +24,7 @@ export { AGGREGATOR_CAP_DEFAULTS, type AggregatorOptions, type ApplyResult, type
 export class Aggregator {
   private readonly services = new Map<string, ServiceState>();
   private mode: StartMode;
-  readonly interner: Interner;
+  readonly interner: InternTable;
   /** New samples in, with their arrival marks (sample-intake.ts). */
   private readonly intake: SampleIntake;
   /** Last counts of forgotten origins, so a returning one resumes instead of counting again. */
@@ -32,7 +32,7 @@ export class Aggregator {
 
   constructor(private readonly options: AggregatorOptions) {
     this.mode = options.startMode;
-    this.interner = options.interner ?? new Interner();
+    this.interner = options.interner ?? new InternTable(SAMPLE_INTERN_DEFAULTS);
     this.intake = new SampleIntake(this.interner, options.samplesPerGroup, options.limits);
     this.originTombstones = new OriginTombstones(options.originTombstones ?? ORIGIN_TOMBSTONE_DEFAULTS);
   }

@@ -1,10 +1,10 @@
+import type { InternTable } from '../../common/intern/intern-table.js';
 import { type Limits, truncate } from '../../common/limits.js';
 import { mergeSamples } from '../../common/merge/samples.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import { parseTimestamp } from '../../common/time.js';
 import { parseRawOccurrence, rawSampleUuid, type TruncationNotes } from '../wire/client-payload.js';
 import type { AgentGroup } from './group.js';
-import type { Interner } from './interner.js';
 
 /**
  * New samples into the agent's groups: parses only raw samples a group does not hold and could keep
@@ -17,7 +17,7 @@ export class SampleIntake {
   private mark = 0;
 
   constructor(
-    private readonly interner: Interner,
+    private readonly interner: InternTable,
     private readonly samplesPerGroup: number,
     private readonly limits: Limits,
   ) {}

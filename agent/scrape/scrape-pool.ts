@@ -2,7 +2,7 @@ import type { Limits } from '../../common/limits.js';
 import type { ServiceConfig } from '../../common/config/service.js';
 import type { ScrapeTarget } from '../discovery/types.js';
 import { HttpClient } from '../http/client.js';
-import { Interner } from '../aggregate/interner.js';
+import { InternTable } from '../../common/intern/intern-table.js';
 import { BodyBuffers } from './body-buffers.js';
 import { ScrapeLoop, type ScrapeSink } from './scrape-loop.js';
 import { Semaphore } from './semaphore.js';
@@ -26,7 +26,7 @@ export class ScrapePool {
   private readonly clients = new Map<string, HttpClient>();
   private readonly semaphore: Semaphore;
   /** One copy of each aggregation key for the loops' payload readers (bounded; a forgotten key is only copied again). */
-  private readonly keys = new Interner({ maxEntries: 100_000, maxChars: 16 * 1024 * 1024 });
+  private readonly keys = new InternTable({ maxEntries: 100_000, maxBytes: 16 * 1024 * 1024, minLength: 1, stacks: false });
   /** Bodies are read into these, reused across scrapes (body-buffers.ts). */
   private readonly buffers = new BodyBuffers();
 

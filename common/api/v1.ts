@@ -221,12 +221,14 @@ export const AlertSchema = z.object({
   service: z.string(),
   key: z.string(),
   severity: SeveritySchema,
+  /** Class and message of the group's newest occurrence ('' when unknown). */
   class: z.string(),
   message: z.string(),
   /** The group's total when the alert fired. */
   total_count: z.number(),
   created_at: Iso,
   last_seen: Iso,
+  /** For a regression: when the group came back. */
   regressed_at: Iso,
   fired_at: Iso,
   deliveries: z.array(AlertDeliverySchema),

@@ -88,8 +88,8 @@ export class HubMetrics {
         evictedBefore = samples.evictions;
       },
     });
-    new Gauge({ name: 'crowsnest_hub_sample_intern_entries', help: 'Distinct stack traces, classes and messages in the intern table.', registers, collect() { this.set(samples.intern.entries); } });
-    new Gauge({ name: 'crowsnest_hub_sample_intern_bytes', help: 'Approximate bytes of the intern table.', registers, collect() { this.set(samples.intern.bytes); } });
+    new Gauge({ name: 'crowsnest_hub_sample_intern_entries', help: 'Distinct stack traces, classes and messages in the intern table.', registers, collect() { this.set(samples.intern.stats().entries); } });
+    new Gauge({ name: 'crowsnest_hub_sample_intern_bytes', help: 'Approximate bytes of the intern table.', registers, collect() { this.set(samples.intern.stats().bytes); } });
     new Gauge({
       name: 'crowsnest_hub_memory_bytes', help: 'Memory of the hub process, by type (rss, heap_used, heap_total, external, array_buffers).', labelNames: ['type'], registers,
       collect() {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SeveritySchema } from '../../common/severity.js';
+import { AlertSchema } from '../../common/api/v1.js';
 
 /**
  * What a hub POSTs to a generic JSON webhook (`hub.notifications`, `type: webhook`) when a group is new
@@ -14,17 +14,10 @@ export const WebhookPayloadSchema = z.object({
   event: z.enum(['new', 'regressed']),
   /** The hub that fired it. */
   hub: z.string(),
-  service: z.string(),
-  key: z.string(),
-  severity: SeveritySchema,
-  /** Class and message of the group's newest occurrence ('' when unknown). */
-  class: z.string(),
-  message: z.string(),
-  total_count: z.number(),
-  created_at: z.string().nullable(),
-  last_seen: z.string().nullable(),
-  /** For a regression: when the group came back. */
-  regressed_at: z.string().nullable(),
+  /** The group as the API's alert history shows it (class and message '' when unknown). */
+  ...AlertSchema.pick({
+    service: true, key: true, severity: true, class: true, message: true, total_count: true, created_at: true, last_seen: true, regressed_at: true,
+  }).shape,
   /** When the hub noticed it. */
   fired_at: z.string(),
   /** The group in the hub's API: `/api/v1/services/{service}/errors/{key}` (a path: see `ui_url` for a full link). */

@@ -1,14 +1,14 @@
 import { LRUCache } from 'lru-cache';
+import { InternTable } from '../../common/intern/intern-table.js';
 import type { Occurrence } from '../../common/occurrence.js';
 import { HEADLINE_MESSAGE_CHARS, type HubGroup } from './group.js';
-import { InternTable } from './intern.js';
 import { sampleBytes } from './sample-size.js';
 import { SEARCH_TEXT_CHARS } from './search-text.js';
 
 export interface SampleStoreOptions {
   /** Global budget for samples and the search text built from them (hub.sample_budget_bytes). */
   readonly budgetBytes: number;
-  /** Bytes of the intern table; default budget / 8, at most 64 MiB. */
+  /** Bytes of the intern table; default budget / 8, at most 64 MiB (at least 2 KiB either way). */
   readonly internBytes?: number;
 }
 
@@ -28,7 +28,9 @@ export class SampleStore {
   evictions = 0;
 
   constructor(readonly options: SampleStoreOptions) {
-    this.intern = new InternTable(options.internBytes ?? Math.min(64 * 1024 * 1024, Math.floor(options.budgetBytes / 8)));
+    // Strings of 16 characters and more, whole stack traces; at least 1 KiB for each.
+    const internBytes = Math.max(2048, options.internBytes ?? Math.min(64 * 1024 * 1024, Math.floor(options.budgetBytes / 8)));
+    this.intern = new InternTable({ maxEntries: Number.POSITIVE_INFINITY, maxBytes: internBytes, minLength: 16, stacks: true });
     this.lru = new LRUCache<HubGroup, GroupCharge>({
       maxSize: options.budgetBytes,
       sizeCalculation: chargeBytes,

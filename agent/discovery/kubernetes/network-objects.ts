@@ -1,24 +1,13 @@
 import { z } from 'zod';
+import { OwnerlessMetaSchema } from './object-meta.js';
 
 /**
  * The parts of EndpointSlices (discovery.k8s.io/v1), Nodes and Ingresses (networking.k8s.io/v1) that
  * the endpointslice, node and ingress roles read; like objects.ts, the rest is stripped on parsing.
  */
 
-const StringMap = z.record(z.string(), z.string()).nullish().catch(undefined);
-
-/** Object metadata; nodes have no namespace (''). */
-const MetaSchema = z.object({
-  name: z.string().min(1),
-  namespace: z.string().default(''),
-  uid: z.string().nullish(),
-  resourceVersion: z.string().nullish(),
-  labels: StringMap,
-  annotations: StringMap,
-});
-
 export const EndpointSliceSchema = z.object({
-  metadata: MetaSchema,
+  metadata: OwnerlessMetaSchema,
   addressType: z.string().nullish(),
   endpoints: z
     .array(z.object({
@@ -37,7 +26,7 @@ export const EndpointSliceSchema = z.object({
 export type EndpointSlice = z.infer<typeof EndpointSliceSchema>;
 
 export const NodeSchema = z.object({
-  metadata: MetaSchema,
+  metadata: OwnerlessMetaSchema,
   spec: z.object({ providerID: z.string().nullish() }).default({}),
   status: z
     .object({
@@ -49,7 +38,7 @@ export const NodeSchema = z.object({
 export type Node = z.infer<typeof NodeSchema>;
 
 export const IngressSchema = z.object({
-  metadata: MetaSchema,
+  metadata: OwnerlessMetaSchema,
   spec: z
     .object({
       ingressClassName: z.string().nullish(),

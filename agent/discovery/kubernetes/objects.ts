@@ -1,25 +1,11 @@
 import { z } from 'zod';
 import { EndpointSliceSchema, IngressSchema, NodeSchema } from './network-objects.js';
+import { ObjectMetaSchema } from './object-meta.js';
 
 /**
  * The parts of Kubernetes objects that discovery reads. Parsing keeps only these fields (zod strips
  * the rest), so a large cluster costs little memory; anything malformed is skipped and reported.
  */
-
-const StringMap = z.record(z.string(), z.string()).nullish().catch(undefined);
-
-export const ObjectMetaSchema = z.object({
-  name: z.string().min(1),
-  namespace: z.string().default(''),
-  uid: z.string().nullish(),
-  resourceVersion: z.string().nullish(),
-  labels: StringMap,
-  annotations: StringMap,
-  ownerReferences: z
-    .array(z.object({ kind: z.string(), name: z.string(), controller: z.boolean().nullish() }))
-    .nullish()
-    .catch(undefined),
-});
 
 const ContainerPortSchema = z.object({
   name: z.string().nullish(),

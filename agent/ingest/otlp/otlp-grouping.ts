@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
+import { baseName, MAX_GROUPING_FRAMES } from '../grouping-key.js';
 
-/** Frames that take part in grouping (the first ones of the stack string when there are more). */
-export const MAX_GROUPING_FRAMES = 200;
-/** Lines of a stack string looked at; a longer stack is cut before it is split. */
+export { groupingKey, MAX_GROUPING_FRAMES } from '../grouping-key.js';
+
+/** Lines of a stack string looked at; a longer stack is cut before it is split. Of its frames, the first MAX_GROUPING_FRAMES count. */
 export const MAX_STACK_SCAN_LINES = 2_000;
-/** Characters of the type kept in an aggregation key. */
-export const KEY_TYPE_CHARS = 200;
 
 /** One frame as grouping sees it: function and file, never a line or column number. */
 export interface GroupingFrame {
@@ -28,12 +26,6 @@ const RUBY = /^\s*(.+?):\d+:in [`'](.*)'\s*$/;
 /** Go: a function line `pkg.fn(...)` followed by `\t/path/file.go:12 +0x1d`. */
 const GO_FILE = /^\t(.+?\.go):\d+(?: \+0x[0-9a-f]+)?\s*$/;
 const GO_FUNC = /^([\w./*()$-]+)\(.*\)\s*$/;
-
-/** The file's base name without query, fragment or scheme (stable across install paths and deploys). */
-export function baseName(file: string): string {
-  const path = file.replace(/[?#].*$/, '');
-  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
-}
 
 /**
  * The frames of an `exception.stacktrace` string, in the order the string lists them. Lines that
@@ -81,13 +73,4 @@ export function groupingComponents(type: string, message: string, stack: string 
   for (const f of frames) out.push(`frame:${f.file}:${f.fn}`);
   if (frames.length === 0) out.push(`value:${message}`);
   return out;
-}
-
-/**
- * The aggregation key `<type>@<12 hex of sha256 over the components>`, the shape of the Periskop
- * clients' keys. Example: groupingKey('TypeError', ['type:TypeError']) matches /^TypeError@[0-9a-f]{12}$/.
- */
-export function groupingKey(type: string, components: readonly string[]): string {
-  const hash = createHash('sha256').update(components.join('\u0000')).digest('hex').slice(0, 12);
-  return `${type.slice(0, KEY_TYPE_CHARS)}@${hash}`;
 }

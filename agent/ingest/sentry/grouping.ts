@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto';
+import { baseName, MAX_GROUPING_FRAMES } from '../grouping-key.js';
 import { type FingerprintContext, fingerprintVariable, resolveFingerprintVariable } from './fingerprint-variables.js';
 import { FrameSchema, type SentryException, type SentryFrame } from './sentry-schema.js';
 
-/** Frames of one exception that take part in grouping (the newest ones when there are more). */
-export const MAX_GROUPING_FRAMES = 200;
-/** Characters of the class kept in an aggregation key. */
-export const KEY_CLASS_CHARS = 200;
+export { groupingKey } from '../grouping-key.js';
 
 /** What the default grouping looks at, already ordered (chain: the error itself first). */
 export interface GroupingInput {
@@ -67,15 +64,6 @@ export function groupingComponents(fingerprint: readonly (string | number | bool
   return out;
 }
 
-/**
- * The aggregation key: `<class>@<12 hex of sha256 over the components>`, like the `Class@hash` keys of
- * Periskop clients. Example: groupingKey('TypeError', ['type:TypeError']) matches /^TypeError@[0-9a-f]{12}$/.
- */
-export function groupingKey(className: string, components: readonly string[]): string {
-  const hash = createHash('sha256').update(components.join('\u0000')).digest('hex').slice(0, 12);
-  return `${className.slice(0, KEY_CLASS_CHARS)}@${hash}`;
-}
-
 /** In-app frames (all frames when none is marked in-app), newest last, at most MAX_GROUPING_FRAMES. */
 function groupingFrames(exception: SentryException): SentryFrame[] {
   const raw = exception.stacktrace?.frames ?? [];
@@ -102,7 +90,5 @@ function frameFunction(f: SentryFrame): string {
 /** The module, else the file's base name without query or fragment (stable across install paths). */
 function frameModule(f: SentryFrame): string {
   if (f.module) return f.module;
-  const file = f.filename ?? f.abs_path ?? '';
-  const path = file.replace(/[?#].*$/, '');
-  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  return baseName(f.filename ?? f.abs_path ?? '');
 }

@@ -8,6 +8,7 @@ import { SeverityBadge } from '../components/severity.js';
 import { count } from '../format/numbers.js';
 import { errorHash, serviceHash } from '../routing/routes.js';
 import { headline } from './error-table.js';
+import { GridTable, num } from '../components/grid-table.js';
 
 const LIMIT = 500;
 
@@ -55,53 +56,41 @@ export function AlertsView() {
 
 function AlertsTable({ items }: { items: readonly AlertView[] }) {
   return (
-    <table class="grid" data-testid="alerts">
-      <thead>
-        <tr>
-          <th scope="col">Fired</th>
-          <th scope="col">Type</th>
-          <th scope="col">Service</th>
-          <th scope="col">Error</th>
-          <th scope="col" class="num">Count then</th>
-          <th scope="col">Delivery</th>
+    <GridTable testId="alerts" columns={['Fired', 'Type', 'Service', 'Error', num('Count then'), 'Delivery']}>
+      {items.map((a) => (
+        <tr key={a.id}>
+          <td>
+            <Ago iso={a.fired_at} />
+          </td>
+          <td>{a.type === 'regressed' ? <span class="badge status-regressed">regressed</span> : <span class="badge status-new">new</span>}</td>
+          <td>
+            <a href={serviceHash(a.service)}>{a.service}</a>
+          </td>
+          <td class="error-cell">
+            <SeverityBadge severity={a.severity} />{' '}
+            <a class="row-link key" href={errorHash(a.service, a.key)}>
+              {a.key}
+            </a>
+            {headline(a) !== '' && <div class="headline">{headline(a)}</div>}
+          </td>
+          <td class="num">{count(a.total_count)}</td>
+          <td>
+            {(a.deliveries ?? []).length === 0 ? (
+              <span class="muted small">no channel</span>
+            ) : (
+              (a.deliveries ?? []).map((d) => (
+                <span
+                  key={d.channel}
+                  class={`chip delivery-${d.status}`}
+                  title={`${d.status} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.last_error === null ? '' : `\nlast error: ${d.last_error}`}${(d.ended_at ?? null) === null ? '' : `\nended at ${d.ended_at}`}`}
+                >
+                  {d.channel}: {d.status}
+                </span>
+              ))
+            )}
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {items.map((a) => (
-          <tr key={a.id}>
-            <td>
-              <Ago iso={a.fired_at} />
-            </td>
-            <td>{a.type === 'regressed' ? <span class="badge status-regressed">regressed</span> : <span class="badge status-new">new</span>}</td>
-            <td>
-              <a href={serviceHash(a.service)}>{a.service}</a>
-            </td>
-            <td class="error-cell">
-              <SeverityBadge severity={a.severity} />{' '}
-              <a class="row-link key" href={errorHash(a.service, a.key)}>
-                {a.key}
-              </a>
-              {headline(a) !== '' && <div class="headline">{headline(a)}</div>}
-            </td>
-            <td class="num">{count(a.total_count)}</td>
-            <td>
-              {(a.deliveries ?? []).length === 0 ? (
-                <span class="muted small">no channel</span>
-              ) : (
-                (a.deliveries ?? []).map((d) => (
-                  <span
-                    key={d.channel}
-                    class={`chip delivery-${d.status}`}
-                    title={`${d.status} after ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.last_error === null ? '' : `\nlast error: ${d.last_error}`}${(d.ended_at ?? null) === null ? '' : `\nended at ${d.ended_at}`}`}
-                  >
-                    {d.channel}: {d.status}
-                  </span>
-                ))
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </GridTable>
   );
 }

@@ -3,6 +3,7 @@ import { memoRow } from '../components/memo.js';
 import { compactNumber } from '../format/compact.js';
 import { count } from '../format/numbers.js';
 import { type IntakeRow, intakeRow } from '../format/otlp-intake.js';
+import { GridTable, num } from '../components/grid-table.js';
 
 /** A figure, compact, exact on hover; highlighted (`cls`) when above 0. */
 function Figure({ n, title, cls, testId }: { n: number; title: string; cls?: string; testId?: string }) {
@@ -46,28 +47,26 @@ export function OtlpIntakeTable({ items }: { items: readonly SourceView[] }) {
     <>
       <h2 data-testid="otlp-heading">OpenTelemetry intake</h2>
       <p class="muted small">Per agent since it started: exceptions from span events and log records, what was ignored, and requests refused (the agent's <code>crowsnest_agent_otlp_*</code> metrics).</p>
-      <table class="grid" data-testid="otlp-intake">
-        <thead>
-          <tr>
-            <th scope="col">Agent</th>
-            <th scope="col" class="num">Exceptions</th>
-            <th scope="col" class="num">Retries</th>
-            <th scope="col" class="num">Rejected</th>
-            <th scope="col" class="num">Spans ignored</th>
-            <th scope="col" class="num">Logs ignored</th>
-            <th scope="col" class="num" title="Requests refused: rate limit">Rate limited</th>
-            <th scope="col" class="num" title="Requests refused: over agent.otlp.max_body_bytes">Too large</th>
-            <th scope="col" class="num" title="Requests refused: undecodable, or another content type">Bad data</th>
-            <th scope="col" class="num" title="Requests refused: missing or wrong token">Unauthorized</th>
-            <th scope="col">Refusals by reason</th>
-          </tr>
-        </thead>
-        <tbody>
-          {reporting.map((s) => (
-            <IntakeTableRow key={`${s.via.join('\u0000')}\u0001${s.name}`} name={s.name} row={intakeRow(s.otlp)} />
-          ))}
-        </tbody>
-      </table>
+      <GridTable
+        testId="otlp-intake"
+        columns={[
+          'Agent',
+          num('Exceptions'),
+          num('Retries'),
+          num('Rejected'),
+          num('Spans ignored'),
+          num('Logs ignored'),
+          num('Rate limited', 'Requests refused: rate limit'),
+          num('Too large', 'Requests refused: over agent.otlp.max_body_bytes'),
+          num('Bad data', 'Requests refused: undecodable, or another content type'),
+          num('Unauthorized', 'Requests refused: missing or wrong token'),
+          'Refusals by reason',
+        ]}
+      >
+        {reporting.map((s) => (
+          <IntakeTableRow key={`${s.via.join('\u0000')}\u0001${s.name}`} name={s.name} row={intakeRow(s.otlp)} />
+        ))}
+      </GridTable>
     </>
   );
 }

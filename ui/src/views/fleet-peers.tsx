@@ -6,6 +6,7 @@ import { memoRow } from '../components/memo.js';
 import { Ago } from '../components/now.js';
 import { count } from '../format/numbers.js';
 import { duration } from '../format/time.js';
+import { GridTable, num } from '../components/grid-table.js';
 
 type PeerView = PeersResponse['items'][number];
 
@@ -78,26 +79,11 @@ export function PeersSection() {
               This hub is <strong>{data.hub_id}</strong>: {count(data.register_entries)} resolves and unresolves in its replicated register,{' '}
               {count(data.held_back)} notifications held back because a peer delivered them.
             </p>
-            <table class="grid" data-testid="peers">
-              <thead>
-                <tr>
-                  <th scope="col">Status</th>
-                  <th scope="col">Peer</th>
-                  <th scope="col">Dialled in</th>
-                  <th scope="col" class="num">Lag</th>
-                  <th scope="col" class="num">Pending</th>
-                  <th scope="col">Last exchange</th>
-                  <th scope="col" class="num">Clock offset</th>
-                  <th scope="col" class="num">Reconnects</th>
-                  <th scope="col">Last error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((p) => (
-                  <PeerRow key={p.url} p={p} />
-                ))}
-              </tbody>
-            </table>
+            <GridTable testId="peers" columns={['Status', 'Peer', 'Dialled in', num('Lag'), num('Pending'), 'Last exchange', num('Clock offset'), num('Reconnects'), 'Last error']}>
+              {data.items.map((p) => (
+                <PeerRow key={p.url} p={p} />
+              ))}
+            </GridTable>
           </>
         )}
       </Loaded>

@@ -5,6 +5,7 @@ import { compactNumber } from '../format/compact.js';
 import { bytes, count } from '../format/numbers.js';
 import { duration } from '../format/time.js';
 import { Labels } from './source-breakdown.js';
+import { GridTable, num } from '../components/grid-table.js';
 
 /** Names in natural order: agent-2 before agent-10. */
 const byName = new Intl.Collator('en', { numeric: true });
@@ -77,28 +78,26 @@ export function SourcesTable({ items, total, bounds }: { items: readonly SourceV
   if (items.length === 0) return <p class="empty">No agent or child hub matches the filter.</p>;
   const sorted = [...items].sort((a, b) => Number(b.connected) - Number(a.connected) || Number(b.targets_down > 0) - Number(a.targets_down > 0) || byName.compare(a.name, b.name));
   return (
-    <table class="grid" data-testid="sources">
-      <thead>
-        <tr>
-          <th scope="col">Status</th>
-          <th scope="col">Name</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Labels</th>
-          <th scope="col" class="num">Lag</th>
-          <th scope="col">Last message</th>
-          <th scope="col" class="num">Targets up</th>
-          <th scope="col" class="num">Down</th>
-          <th scope="col" class="num" title="Groups each source brought into the hub">Groups</th>
-          <th scope="col" class="num" title="New groups refused by hub.limits.groupsPerSource or hub.max_groups">Refused</th>
-          <th scope="col" class="num">Messages</th>
-          <th scope="col">Version</th>
-        </tr>
-      </thead>
-      <tbody>
-        {sorted.map((s) => (
-          <SourceRow key={`${s.via.join('\u0000')}\u0001${s.name}`} s={s} bounds={bounds} />
-        ))}
-      </tbody>
-    </table>
+    <GridTable
+      testId="sources"
+      columns={[
+        'Status',
+        'Name',
+        'Kind',
+        'Labels',
+        num('Lag'),
+        'Last message',
+        num('Targets up'),
+        num('Down'),
+        num('Groups', 'Groups each source brought into the hub'),
+        num('Refused', 'New groups refused by hub.limits.groupsPerSource or hub.max_groups'),
+        num('Messages'),
+        'Version',
+      ]}
+    >
+      {sorted.map((s) => (
+        <SourceRow key={`${s.via.join('\u0000')}\u0001${s.name}`} s={s} bounds={bounds} />
+      ))}
+    </GridTable>
   );
 }

@@ -10,6 +10,7 @@ import { compactNumber } from '../format/compact.js';
 import { bytes, count } from '../format/numbers.js';
 import { duration } from '../format/time.js';
 import { serviceHash } from '../routing/routes.js';
+import { GridTable, num } from '../components/grid-table.js';
 
 /** Healthy targets per page of an expanded service. */
 export const TARGETS_PAGE = 50;
@@ -38,24 +39,11 @@ const TargetRow = memoRow(
 
 function TargetTable({ items, testId }: { items: readonly TargetView[]; testId: string }) {
   return (
-    <table class="grid" data-testid={testId}>
-      <thead>
-        <tr>
-          <th scope="col">Health</th>
-          <th scope="col">Target</th>
-          <th scope="col">Agent</th>
-          <th scope="col">Last scrape</th>
-          <th scope="col" class="num">Duration</th>
-          <th scope="col" class="num">Size</th>
-          <th scope="col">Last error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((t) => (
-          <TargetRow key={`${t.agent}\u0000${t.url}`} t={t} />
-        ))}
-      </tbody>
-    </table>
+    <GridTable testId={testId} columns={['Health', 'Target', 'Agent', 'Last scrape', num('Duration'), num('Size'), 'Last error']}>
+      {items.map((t) => (
+        <TargetRow key={`${t.agent}\u0000${t.url}`} t={t} />
+      ))}
+    </GridTable>
   );
 }
 

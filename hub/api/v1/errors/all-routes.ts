@@ -1,12 +1,10 @@
 import Router from '@koa/router';
-import { AllErrorsQuerySchema, type ErrorListResponse } from '../../../../common/api/v1.js';
+import { AllErrorsQuerySchema } from '../../../../common/api/v1.js';
 import type { HubGroup } from '../../../state/group.js';
 import type { HubState } from '../../../state/hub-state.js';
-import { parseSearch } from '../../../state/search-text.js';
 import { parseQuery } from '../request.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
 import { listErrorsCooperatively } from './list.js';
-import { toErrorSummary } from './presenter.js';
+import { listOptionsOf, toErrorListResponse } from './list-query.js';
 
 export interface AllErrorRoutesDeps {
   readonly state: HubState;
@@ -32,17 +30,8 @@ export function allErrorRoutes(deps: AllErrorRoutesDeps): Router {
   const now = deps.now ?? Date.now;
   router.get(ALL_ERRORS_PATH, async (ctx) => {
     const query = parseQuery(ctx, AllErrorsQuerySchema);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort, query.order, 'all');
-    const page = await listErrorsCooperatively(everyService(deps.state.services), {
-      terms: parseSearch(query.q), severity: query.severity, status: query.status, environment: query.environment, release: query.release, sort: query.sort, order: query.order, limit: query.limit, after, acrossServices: true,
-    });
-    const t = now();
-    const body: ErrorListResponse = {
-      items: page.items.map((g) => toErrorSummary(g, t)),
-      next_cursor: page.next === null ? null : encodeCursor(query.sort, query.order, page.next),
-      total: page.total,
-    };
-    ctx.body = body;
+    const page = await listErrorsCooperatively(everyService(deps.state.services), listOptionsOf(query, 'all'));
+    ctx.body = toErrorListResponse(page, query, now());
   });
   return router;
 }

@@ -1,15 +1,13 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { ErrorListResponse } from '../../../../common/api/v1.js';
 import type { HubGroup } from '../../../state/group.js';
 import type { HubState } from '../../../state/hub-state.js';
-import { parseSearch } from '../../../state/search-text.js';
 import type { UserActions } from '../../../store/user-actions.js';
 import { requireAdmin } from '../../admin-auth.js';
 import { HttpError } from '../../../../common/http/http-error.js';
 import { decodeSegment, echo, NoQuerySchema, parseQuery } from '../request.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
 import { listErrors } from './list.js';
+import { listOptionsOf, toErrorListResponse } from './list-query.js';
 import { toErrorGroup, toErrorSummary } from './presenter.js';
 import { ERROR_ACTION_PATH, ERROR_LIST_PATH, ERROR_PATH, ErrorListQuerySchema } from './schema.js';
 
@@ -47,17 +45,7 @@ export function errorRoutes(deps: ErrorRoutesDeps): Router {
   router.get(ERROR_LIST_PATH, (ctx) => {
     const query = parseQuery(ctx, ErrorListQuerySchema);
     const { groups } = serviceOf(ctx);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort, query.order);
-    const page = listErrors(groups.values(), {
-      terms: parseSearch(query.q), severity: query.severity, status: query.status, environment: query.environment, release: query.release, sort: query.sort, order: query.order, limit: query.limit, after,
-    });
-    const t = now();
-    const body: ErrorListResponse = {
-      items: page.items.map((g) => toErrorSummary(g, t)),
-      next_cursor: page.next === null ? null : encodeCursor(query.sort, query.order, page.next),
-      total: page.total,
-    };
-    ctx.body = body;
+    ctx.body = toErrorListResponse(listErrors(groups.values(), listOptionsOf(query, 'service')), query, now());
   });
 
   // Registered before the detail route: a POST ending in /resolve is an action, a GET never is.
