@@ -17,7 +17,7 @@ import { pushRoutes } from './ingest/push/push-routes.js';
 import { DiscoveryManager } from './discovery/manager.js';
 import { AgentMetrics } from './metrics/agent-metrics.js';
 import { EventLoopMonitor } from './metrics/event-loop.js';
-import { PeriskopImport } from './import/periskop-import.js';
+import type { PeriskopImport } from './import/periskop-import.js';
 import { ScrapePool } from './scrape/scrape-pool.js';
 import type { TargetHealth } from './scrape/target-health.js';
 import { Shipper } from './ship/shipper.js';
@@ -122,9 +122,10 @@ export class Agent {
       },
     });
     // Imported Periskop servers: their endpoints are targets too.
-    const UndiciAgent = config.imports.length > 0 ? (await loadUndici()).Agent : undefined;
-    const imports = config.imports.map((c) => new PeriskopImport(c, {
-      dispatcher: new (UndiciAgent as NonNullable<typeof UndiciAgent>)({ connect: { timeout: 5_000 } }), limits: config.limits, logger: log, now: Date.now,
+    // Loaded only when configured, like undici which it uses.
+    const importer = config.imports.length > 0 ? { ...(await import('./import/periskop-import.js')), undici: await loadUndici() } : undefined;
+    const imports = importer === undefined ? [] : config.imports.map((c) => new importer.PeriskopImport(c, {
+      dispatcher: new importer.undici.Agent({ connect: { timeout: 5_000 } }), limits: config.limits, logger: log, now: Date.now,
       sink: { observe: (o, opts) => sink.observe(o, opts), health },
     }));
     shipper = new Shipper(aggregator, () => healths().map(toWire), {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Agent } from '../agent/agent.js';
-import { tightenHeapGrowth } from '../common/heap-growth.js';
+import { keepYoungGenerationSmall, tightenHeapGrowth } from '../common/heap-growth.js';
 import { ConfigError, loadConfigFile } from '../common/config/load.js';
 import type { Config } from '../common/config/schema.js';
 import { type ServiceConfig, ServiceConfigSchema } from '../common/config/service.js';
@@ -75,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`crowsnest ${command}: --config FILE is required\n`);
     return EXIT.usage;
   }
+  // Before the config and the agent's modules load: their garbage would grow the young generation.
+  const youngFlag = command === 'agent' ? keepYoungGenerationSmall() : undefined;
   const logFormat = parseLogFormat(values['log-format']);
   if (logFormat === undefined) {
     process.stderr.write(`crowsnest: --log-format must be json, pretty or auto, not "${values['log-format']?.slice(0, 64)}"\n`);
@@ -82,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = await readConfig(values.config);
   if (config === undefined) return EXIT.config;
-  return run(command, config, logFormat);
+  return run(command, config, logFormat, youngFlag);
 }
 
 async function readConfig(file: string): Promise<Config | undefined> {
@@ -97,7 +99,7 @@ async function readConfig(file: string): Promise<Config | undefined> {
   }
 }
 
-async function run(mode: Mode, config: Config, logFormat: LogFormat): Promise<number> {
+async function run(mode: Mode, config: Config, logFormat: LogFormat, youngFlag: string | undefined): Promise<number> {
   const logger = createLogger(config.log.level, chooseLogOutput(logFormat, process.stdout.isTTY === true, process.env));
   const wantHub = mode !== 'agent' && config.hub !== undefined;
   const wantAgent = mode !== 'hub' && (config.agent !== undefined || (mode === 'start' && config.demo !== undefined));
@@ -132,6 +134,7 @@ async function run(mode: Mode, config: Config, logFormat: LogFormat): Promise<nu
 
   const heapFlag = tightenHeapGrowth();
   if (heapFlag !== undefined) logger.debug({ flag: heapFlag }, 'V8 heap growth tightened');
+  if (youngFlag !== undefined) logger.debug({ flag: youngFlag }, 'V8 young generation kept at its initial size');
   try {
     const internalToken = randomBytes(24).toString('hex');
     // Each part loads only when the config runs it: an agent process never loads hub or UI code.

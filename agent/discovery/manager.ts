@@ -1,13 +1,10 @@
 import type { ServiceConfig } from '../../common/config/service.js';
-import { DnsDiscoverer, type DnsResolver } from './dns.js';
-import { FileDiscoverer } from './file.js';
-import { HttpDiscoverer } from './http.js';
-import { KubernetesDiscoverer, type KubernetesDiscovererOptions } from './kubernetes/discoverer.js';
+import { type DiscovererDeps, discovererIds, loadDiscoverers } from './discoverer-kinds.js';
 import { compileRelabel, type Relabeler } from './relabel.js';
 import { StaticDiscoverer } from './static.js';
 import type { Discoverer, LabelSet, ScrapeTarget, TargetGroup } from './types.js';
 
-export interface DiscoveryManagerOptions {
+export interface DiscoveryManagerOptions extends DiscovererDeps {
   /**
    * The service's full target list, sorted by url, each time it changes. Called synchronously from
    * the discoverer's update (so from `start()` for static targets); never after `stop()`.
@@ -15,10 +12,6 @@ export interface DiscoveryManagerOptions {
   readonly onTargets: (service: string, targets: ScrapeTarget[]) => void;
   /** A discoverer's failure ("dns/0": a lookup failed) or a target that cannot be scraped. */
   readonly onError: (service: string, source: string, err: Error) => void;
-  /** Handed to every DNS discoverer; defaults to the system's name servers. */
-  readonly resolver?: DnsResolver;
-  /** Handed to every Kubernetes discoverer (tests: where the in-cluster files are, update delay). */
-  readonly kubernetes?: Omit<KubernetesDiscovererOptions, 'id'>;
 }
 
 /**
@@ -34,8 +27,10 @@ export interface DiscoveryManagerOptions {
 export class DiscoveryManager {
   readonly #service: ServiceConfig;
   readonly #options: DiscoveryManagerOptions;
-  /** Keyed by id ("static/0", "dns/1"), in config order: the order that decides de-duplication. */
-  readonly #discoverers: ReadonlyMap<string, Discoverer>;
+  /** Every discoverer's id ("static/0", "dns/1"), in config order: the order that decides de-duplication. */
+  readonly #ids: readonly string[];
+  /** Keyed by id: the static ones from the constructor, the others once their module is loaded. */
+  readonly #discoverers = new Map<string, Discoverer>();
   /** Each discoverer's latest groups; a discoverer always sends all of its groups. */
   readonly #groups = new Map<string, readonly TargetGroup[]>();
   readonly #relabel: Relabeler;
@@ -47,16 +42,34 @@ export class DiscoveryManager {
     this.#service = service;
     this.#options = options;
     this.#relabel = compileRelabel(service.relabel_configs);
-    this.#discoverers = buildDiscoverers(service, options);
+    this.#ids = discovererIds(service);
+    service.static_configs.forEach((config, i) => this.#discoverers.set(`static/${i}`, new StaticDiscoverer(config, { id: `static/${i}` })));
   }
 
+  /**
+   * Starts every discoverer: static targets are reported before this returns; the other mechanisms
+   * start once their module is loaded (a failure to load is reported through `onError`).
+   */
   start(): void {
-    for (const [id, discoverer] of this.#discoverers) {
-      discoverer.run(
-        (groups) => this.#update(id, groups),
-        (err) => this.#error(id, err),
-      );
-    }
+    for (const [id, discoverer] of this.#discoverers) this.#run(id, discoverer);
+    if (this.#ids.length === this.#discoverers.size) return;
+    loadDiscoverers(this.#service, this.#options).then(
+      (loaded) => {
+        for (const [id, discoverer] of loaded) {
+          if (this.#stopped) return;
+          this.#discoverers.set(id, discoverer);
+          this.#run(id, discoverer);
+        }
+      },
+      (err: Error) => this.#error('discovery', err),
+    );
+  }
+
+  #run(id: string, discoverer: Discoverer): void {
+    discoverer.run(
+      (groups) => this.#update(id, groups),
+      (err) => this.#error(id, err),
+    );
   }
 
   /** The current targets (the list last passed to `onTargets`). */
@@ -82,7 +95,7 @@ export class DiscoveryManager {
 
   #merge(): ScrapeTarget[] {
     const byUrl = new Map<string, ScrapeTarget>();
-    for (const id of this.#discoverers.keys()) {
+    for (const id of this.#ids) {
       for (const group of this.#groups.get(id) ?? []) {
         for (const labels of group.targets) {
           const relabeled = this.#relabel(withDefaults(this.#service, labels));
@@ -99,32 +112,6 @@ export class DiscoveryManager {
   #error(source: string, err: Error): void {
     if (!this.#stopped) this.#options.onError(this.#service.name, source, err);
   }
-}
-
-/** One discoverer per config entry, keyed "<mechanism>/<index>". Add a mechanism here. */
-function buildDiscoverers(service: ServiceConfig, options: DiscoveryManagerOptions): Map<string, Discoverer> {
-  const discoverers = new Map<string, Discoverer>();
-  service.static_configs.forEach((config, i) => {
-    const id = `static/${i}`;
-    discoverers.set(id, new StaticDiscoverer(config, { id }));
-  });
-  service.dns_sd_configs.forEach((config, i) => {
-    const id = `dns/${i}`;
-    discoverers.set(id, new DnsDiscoverer(config, options.resolver === undefined ? { id } : { id, resolver: options.resolver }));
-  });
-  service.file_sd_configs.forEach((config, i) => {
-    const id = `file/${i}`;
-    discoverers.set(id, new FileDiscoverer(config, { id }));
-  });
-  service.http_sd_configs.forEach((config, i) => {
-    const id = `http/${i}`;
-    discoverers.set(id, new HttpDiscoverer(config, { id }));
-  });
-  service.kubernetes_sd_configs.forEach((config, i) => {
-    const id = `kubernetes/${i}`;
-    discoverers.set(id, new KubernetesDiscoverer(config, { ...options.kubernetes, id }));
-  });
-  return discoverers;
 }
 
 /**

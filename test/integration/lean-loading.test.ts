@@ -29,7 +29,7 @@ Module._load = function (request, parent, isMain) {
  * Issue 19: a process loads what its config uses. A hub and an agent with one hub link and one
  * plain-http target, logging JSON, as real processes: neither loads undici (https, discovery,
  * imports and notifications only) nor pino-pretty (pretty logs only), the agent no hub code and
- * no Sentry or OTLP code, the hub no agent code.
+ * no Sentry, OTLP, Periskop-import or non-static discovery code, the hub no agent code.
  */
 describe('what a process loads', () => {
   const procs = new Processes();
@@ -60,6 +60,10 @@ describe('what a process loads', () => {
     expect(loaded(agentLoads, '/dist/hub/')).toEqual([]);
     expect(loaded(agentLoads, '/dist/agent/ingest/sentry/')).toEqual([]);
     expect(loaded(agentLoads, '/dist/agent/ingest/otlp/')).toEqual([]);
+    // Static targets only: no other discovery mechanism, no Periskop import.
+    expect(loaded(agentLoads, '/dist/agent/discovery/static.js')).not.toEqual([]);
+    for (const kind of ['kubernetes/', 'dns.js', 'file.js', 'http.js']) expect(loaded(agentLoads, `/dist/agent/discovery/${kind}`)).toEqual([]);
+    expect(loaded(agentLoads, '/dist/agent/import/')).toEqual([]);
     expect(loaded(hubLoads, '/node_modules/undici/')).toEqual([]);
     expect(loaded(hubLoads, '/node_modules/pino-pretty/')).toEqual([]);
     expect(loaded(hubLoads, '/dist/agent/')).toEqual([]);
