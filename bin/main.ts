@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Agent } from '../agent/agent.js';
-import { keepYoungGenerationSmall, tightenHeapGrowth } from '../common/heap-growth.js';
+import { keepYoungGenerationSmall, letYoungGenerationGrow, tightenHeapGrowth } from '../common/heap-growth.js';
 import { ConfigError, loadConfigFile } from '../common/config/load.js';
 import type { Config } from '../common/config/schema.js';
 import { type ServiceConfig, ServiceConfigSchema } from '../common/config/service.js';
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   // Before the config and the agent's modules load: their garbage would grow the young generation.
-  const youngFlag = command === 'agent' ? keepYoungGenerationSmall() : undefined;
+  let youngFlag = command === 'agent' ? keepYoungGenerationSmall() : undefined;
   const logFormat = parseLogFormat(values['log-format']);
   if (logFormat === undefined) {
     process.stderr.write(`crowsnest: --log-format must be json, pretty or auto, not "${values['log-format']?.slice(0, 64)}"\n`);
@@ -84,6 +84,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = await readConfig(values.config);
   if (config === undefined) return EXIT.config;
+  // An OTLP listener takes batches of hundreds of KiB many times a second: a small young
+  // generation would promote them and cost twice the CPU (docs/performance.md).
+  if (youngFlag !== undefined && config.agent?.otlp !== undefined) youngFlag = letYoungGenerationGrow();
   return run(command, config, logFormat, youngFlag);
 }
 
