@@ -86,7 +86,10 @@ async function main(argv: string[]): Promise<number> {
   if (config === undefined) return EXIT.config;
   // An OTLP listener takes batches of hundreds of KiB many times a second: a small young
   // generation would promote them and cost twice the CPU (docs/performance.md).
-  if (youngFlag !== undefined && config.agent?.otlp !== undefined) youngFlag = letYoungGenerationGrow();
+  if (youngFlag !== undefined && config.agent?.otlp !== undefined) {
+    letYoungGenerationGrow();
+    youngFlag = undefined;
+  }
   return run(command, config, logFormat, youngFlag);
 }
 

@@ -47,8 +47,7 @@ export function keepYoungGenerationSmall(execArgv: readonly string[] = process.e
   return flag;
 }
 
-/** Undoes keepYoungGenerationSmall (V8's own growth factor, 2); returns undefined (nothing set). */
-export function letYoungGenerationGrow(): undefined {
+/** Undoes keepYoungGenerationSmall: V8's own growth factor, 2. */
+export function letYoungGenerationGrow(): void {
   setFlagsFromString('--semi-space-growth-factor=2');
-  return undefined;
 }
